@@ -1,0 +1,221 @@
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import { ErrorCode, PermanentError } from '../shared/errors.ts';
+import type { Rendition, TranscodeOptions } from './options.ts';
+
+/**
+ * The image pipeline's pure core: bytes in, renditions out. No AWS here, so it is unit-tested on
+ * real sharp and benchmarked against plain sharp without a queue in sight.
+ */
+
+export type EncodedFormat = 'jpeg' | 'webp' | 'avif' | 'png' | 'gif';
+
+export interface SourceInfo {
+  readonly format: string;
+  /** Width and height as displayed, i.e. after EXIF orientation; height is one frame's. */
+  readonly width: number;
+  readonly height: number;
+  readonly frames: number;
+  readonly bytes: number;
+  readonly orientation: number;
+  readonly hasAlpha: boolean;
+  readonly space: string;
+}
+
+export interface RenditionOutput {
+  readonly name: string;
+  readonly format: EncodedFormat;
+  readonly extension: string;
+  readonly contentType: string;
+  readonly width: number;
+  readonly height: number;
+  readonly frames: number;
+  readonly bytes: number;
+  readonly data: Buffer;
+}
+
+export interface TranscodeResult {
+  readonly source: SourceInfo;
+  readonly renditions: readonly RenditionOutput[];
+}
+
+const CONTENT_TYPES: Record<EncodedFormat, string> = {
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  png: 'image/png',
+  gif: 'image/gif',
+};
+const EXTENSIONS: Record<EncodedFormat, string> = { jpeg: 'jpg', webp: 'webp', avif: 'avif', png: 'png', gif: 'gif' };
+const ANIMATED_FORMATS = new Set<EncodedFormat>(['webp', 'gif']);
+const ALPHA_FORMATS = new Set<EncodedFormat>(['webp', 'avif', 'png', 'gif']);
+/** Formats that browsers show and sharp writes: 'original' keeps these, anything else becomes jpeg/png. */
+const WEB_FORMATS = new Set<string>(['jpeg', 'webp', 'avif', 'png', 'gif']);
+
+export async function transcode(input: Buffer, options: TranscodeOptions): Promise<TranscodeResult> {
+  const source = await inspect(input, options);
+  for (const rendition of options.renditions) {
+    const planned = plannedSize(source, rendition);
+    const largest = Math.max(planned.width, planned.height);
+    if (largest > options.limits.maxOutputDimension) {
+      throw new PermanentError(
+        ErrorCode.IMAGE_OUTPUT_TOO_LARGE,
+        `Rendition '${rendition.name}' would be ${planned.width}x${planned.height}, over the ${options.limits.maxOutputDimension} px limit`,
+        { rendition: rendition.name, ...planned, maxOutputDimension: options.limits.maxOutputDimension },
+      );
+    }
+  }
+  const renditions = await Promise.all(options.renditions.map((r) => render(input, source, r, options)));
+  return { source, renditions };
+}
+
+/** Reads the header only and enforces every input limit before a pixel is decoded. */
+export async function inspect(input: Buffer, options: TranscodeOptions): Promise<SourceInfo> {
+  const { limits } = options;
+  if (input.length === 0) {
+    throw new PermanentError(ErrorCode.IMAGE_EMPTY, 'The input is empty (0 bytes)');
+  }
+  if (input.length > limits.maxInputBytes) {
+    throw new PermanentError(
+      ErrorCode.IMAGE_TOO_LARGE,
+      `The input is ${input.length} bytes, over the ${limits.maxInputBytes} byte limit`,
+      { bytes: input.length, maxInputBytes: limits.maxInputBytes },
+    );
+  }
+  let meta: Metadata;
+  try {
+    meta = await sharp(input, { animated: true, limitInputPixels: false }).metadata();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/unsupported image format/i.test(message)) {
+      throw new PermanentError(ErrorCode.IMAGE_NOT_AN_IMAGE, 'The input is not an image in any format the kit reads', {}, { cause: error });
+    }
+    throw new PermanentError(ErrorCode.IMAGE_CORRUPT, `The image header cannot be read: ${message}`, {}, { cause: error });
+  }
+  const format = sourceFormat(meta);
+  if (!(options.inputFormats as readonly string[]).includes(format)) {
+    throw new PermanentError(
+      ErrorCode.IMAGE_UNSUPPORTED_FORMAT,
+      format === 'heic'
+        ? 'HEIC (HEVC-coded HEIF) is not supported: convert to JPEG or AVIF before upload'
+        : `Input format '${format}' is not accepted (accepted: ${options.inputFormats.join(', ')})`,
+      { format, accepted: options.inputFormats },
+    );
+  }
+  if (!meta.width || !meta.height) {
+    throw new PermanentError(ErrorCode.IMAGE_CORRUPT, 'The image header has no dimensions');
+  }
+  const frames = meta.pages ?? 1;
+  const frameHeight = meta.pageHeight ?? meta.height;
+  const pixels = meta.width * frameHeight * frames;
+  if (pixels > limits.maxInputPixels) {
+    throw new PermanentError(
+      ErrorCode.IMAGE_TOO_MANY_PIXELS,
+      `The image has ${pixels} pixels (${meta.width}x${frameHeight}${frames > 1 ? ` x ${frames} frames` : ''}), over the ${limits.maxInputPixels} pixel limit`,
+      { width: meta.width, height: frameHeight, frames, pixels, maxInputPixels: limits.maxInputPixels },
+    );
+  }
+  const orientation = meta.orientation ?? 1;
+  const swapped = orientation >= 5 && orientation <= 8;
+  return {
+    format,
+    width: swapped ? frameHeight : meta.width,
+    height: swapped ? meta.width : frameHeight,
+    frames,
+    bytes: input.length,
+    orientation,
+    hasAlpha: meta.hasAlpha ?? false,
+    space: meta.space ?? 'unknown',
+  };
+}
+
+function sourceFormat(meta: Metadata): string {
+  if (meta.format === 'heif') return meta.compression === 'av1' ? 'avif' : 'heic';
+  return meta.format ?? 'unknown';
+}
+
+/** The output size sharp will produce, computed before decoding so limits apply up front. */
+export function plannedSize(source: Pick<SourceInfo, 'width' | 'height'>, r: Rendition): { width: number; height: number } {
+  const { width: w, height: h } = source;
+  if (!r.width && !r.height) return { width: w, height: h };
+  const cap = (scale: number) => (r.enlarge ? scale : Math.min(scale, 1));
+  if (!r.width || !r.height) {
+    const scale = cap(r.width ? r.width / w : r.height! / h);
+    return { width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)) };
+  }
+  if (r.fit === 'inside' || r.fit === 'outside') {
+    const ratio = r.fit === 'inside' ? Math.min(r.width / w, r.height / h) : Math.max(r.width / w, r.height / h);
+    const scale = cap(ratio);
+    return { width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)) };
+  }
+  if (!r.enlarge && (r.width > w || r.height > h)) {
+    return { width: Math.min(r.width, w), height: Math.min(r.height, h) };
+  }
+  return { width: r.width, height: r.height };
+}
+
+export function outputFormat(requested: Rendition['format'], source: SourceInfo): EncodedFormat {
+  if (requested !== 'original') return requested;
+  if (WEB_FORMATS.has(source.format)) return source.format as EncodedFormat;
+  return source.hasAlpha ? 'png' : 'jpeg';
+}
+
+async function render(input: Buffer, source: SourceInfo, r: Rendition, options: TranscodeOptions): Promise<RenditionOutput> {
+  const format = outputFormat(r.format, source);
+  const animated = options.animated && source.frames > 1 && ANIMATED_FORMATS.has(format);
+  const frames = animated ? Math.min(source.frames, options.limits.maxFrames) : 1;
+  const alpha = ALPHA_FORMATS.has(format);
+
+  let image: Sharp = sharp(input, {
+    animated,
+    pages: frames,
+    limitInputPixels: options.limits.maxInputPixels,
+    failOn: 'warning',
+  }).autoOrient();
+  if (r.width || r.height) {
+    image = image.resize({
+      width: r.width,
+      height: r.height,
+      fit: r.fit,
+      withoutEnlargement: !r.enlarge,
+      background: alpha ? { r: 0, g: 0, b: 0, alpha: 0 } : options.background,
+    });
+  }
+  image = image.toColourspace('srgb');
+  if (!alpha) image = image.flatten({ background: options.background });
+  if (!options.stripMetadata) image = image.keepMetadata();
+  image = encode(image, format, r.quality);
+
+  try {
+    const { data, info } = await image.toBuffer({ resolveWithObject: true });
+    return {
+      name: r.name,
+      format,
+      extension: EXTENSIONS[format],
+      contentType: CONTENT_TYPES[format],
+      width: info.width,
+      height: info.pageHeight ?? info.height,
+      frames,
+      bytes: data.length,
+      data,
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new PermanentError(ErrorCode.IMAGE_CORRUPT, `The image cannot be decoded: ${message}`, { rendition: r.name }, { cause: error });
+  }
+}
+
+function encode(image: Sharp, format: EncodedFormat, quality: number): Sharp {
+  switch (format) {
+    case 'jpeg':
+      return image.jpeg({ quality, mozjpeg: false });
+    case 'webp':
+      return image.webp({ quality });
+    // Effort 2 keeps AVIF within a Lambda-sized time budget (notes/toolchain.md: ~1 image/s at 1920 px).
+    case 'avif':
+      return image.avif({ quality, effort: 2 });
+    case 'png':
+      return image.png();
+    case 'gif':
+      return image.gif();
+  }
+}
