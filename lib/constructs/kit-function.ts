@@ -1,0 +1,115 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledge } from './nag.ts';
+
+/** The newest Node.js runtime aws-cdk-lib offers, pinned so a CDK upgrade never changes it silently. */
+export const KIT_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+export type KitArchitecture = 'x86_64' | 'arm64';
+
+export interface KitFunctionProps {
+  /** Absolute path of the handler's TypeScript entry file. */
+  readonly entry: string;
+  readonly description: string;
+  /** The Powertools service name: the pipeline id. */
+  readonly serviceName: string;
+  /** @default 1024 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /**
+   * x86_64 by default so the asset that deploys is the asset the local runtime runs on x64 hosts;
+   * arm64 (Graviton) is cheaper per GB-second and installs arm64 native modules.
+   * @default 'x86_64'
+   */
+  readonly architecture?: KitArchitecture;
+  /** @default {} */
+  readonly environment?: Record<string, string>;
+  /** Packages with native code installed into the asset for the Lambda's platform, e.g. ['sharp']. @default [] */
+  readonly nodeModules?: string[];
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Powertools log level. @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Project root holding package.json and package-lock.json. */
+  readonly projectRoot: string;
+}
+
+/**
+ * A NodejsFunction with the house defaults: pinned runtime, explicit architecture, its own log
+ * group with retention, a role that may write only to that log group, X-Ray tracing, Powertools
+ * environment, source maps, and native modules installed for the target platform.
+ */
+export class KitFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+  public readonly timeout: Duration;
+
+  constructor(scope: Construct, id: string, props: KitFunctionProps) {
+    super(scope, id);
+    const architecture = props.architecture ?? 'x86_64';
+    const cpu = architecture === 'arm64' ? 'arm64' : 'x64';
+    this.timeout = props.timeout ?? Duration.seconds(30);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (execution role)`,
+    });
+    // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): this function's group only.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: KIT_RUNTIME,
+      architecture: architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: this.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: nodejs.OutputFormat.CJS,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        // The AWS SDK is bundled, not taken from the runtime: the asset pins the versions we test.
+        externalModules: [],
+        nodeModules: props.nodeModules ?? [],
+        forceDockerBundling: false,
+        // npm reads these when installing nodeModules: native binaries for Lambda, not the build host.
+        environment: { npm_config_os: 'linux', npm_config_cpu: cpu, npm_config_libc: 'glibc' },
+      },
+    });
+
+    acknowledge(
+      this.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; the rest of this role is scoped to named resources and prefixes',
+    );
+  }
+}

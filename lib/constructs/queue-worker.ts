@@ -1,0 +1,93 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import { Construct } from 'constructs';
+import type { KitFunction } from './kit-function.ts';
+import { acknowledge, prefixGrantFinding } from './nag.ts';
+import { WorkQueue } from './work-queue.ts';
+
+/** The logical id CDK gives its one-per-stack handler for Custom::S3BucketNotifications. */
+const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
+
+export interface QueueWorkerProps {
+  /** The bucket uploads land in. */
+  readonly bucket: s3.IBucket;
+  /** Only objects created under this prefix are queued, e.g. 'uploads/'. */
+  readonly prefix: string;
+  readonly worker: KitFunction;
+  /** Records per invocation. @default 5 */
+  readonly batchSize?: number;
+  /** How long Lambda gathers records before invoking. @default Duration.seconds(1) */
+  readonly maxBatchingWindow?: Duration;
+  /** Concurrent invocations this queue may drive (flow control, 2-1000). @default 10 */
+  readonly maxConcurrency?: number;
+  /** Deliveries before a message is dead-lettered. @default 3 */
+  readonly maxReceiveCount?: number;
+}
+
+/**
+ * S3 prefix notification → work queue (with DLQ) → function, the wiring every pipeline shares.
+ * The function may read only the objects under the prefix it is notified for, and reports
+ * partial batch failures so one bad record never redelivers its batch-mates.
+ */
+export class QueueWorker extends Construct {
+  public readonly workQueue: WorkQueue;
+  public readonly eventSource: lambdaEvents.SqsEventSource;
+
+  constructor(scope: Construct, id: string, props: QueueWorkerProps) {
+    super(scope, id);
+    const fn = props.worker.function;
+    this.workQueue = new WorkQueue(this, 'WorkQueue', {
+      consumerTimeout: props.worker.timeout,
+      maxReceiveCount: props.maxReceiveCount,
+    });
+
+    props.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.workQueue.queue), {
+      prefix: props.prefix,
+    });
+    this.eventSource = new lambdaEvents.SqsEventSource(this.workQueue.queue, {
+      batchSize: props.batchSize ?? 5,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
+      maxConcurrency: props.maxConcurrency ?? 10,
+      reportBatchItemFailures: true,
+    });
+    fn.addEventSource(this.eventSource);
+    props.bucket.grantRead(fn, `${props.prefix}*`);
+
+    acknowledge(
+      props.worker.role,
+      prefixGrantFinding(props.bucket, props.prefix),
+      `Reads only the uploads under '${props.prefix}', the prefix this worker is notified for`,
+    );
+    acknowledge(
+      props.worker.role,
+      'AwsSolutions-IAM5[Action::s3:GetObject*]',
+      'GetObject* (object, version, ACL and tags reads) is CDK grantRead, confined to the ingest prefix',
+    );
+    acknowledge(props.worker.role, 'AwsSolutions-IAM5[Action::s3:GetBucket*]', 'Bucket-level reads CDK grantRead needs for the ingest bucket only');
+    acknowledge(props.worker.role, 'AwsSolutions-IAM5[Action::s3:List*]', 'Listing the ingest bucket, as CDK grantRead grants; no object data is exposed by it');
+    acknowledgeNotificationsHandler(Stack.of(this));
+  }
+}
+
+/** CDK's own bucket-notification custom resource: the kit cannot change how it is built. */
+function acknowledgeNotificationsHandler(stack: Stack): void {
+  const handler = stack.node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_ID);
+  if (!handler) return;
+  acknowledge(
+    handler,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    "CDK's Custom::S3BucketNotifications handler is created by aws-cdk-lib with this managed policy; it runs only during deployments",
+  );
+  acknowledge(
+    handler,
+    'AwsSolutions-IAM5[Resource::*]',
+    'PutBucketNotification on the stack\'s buckets is set by aws-cdk-lib\'s notifications handler, which takes bucket names at deploy time',
+  );
+  acknowledge(
+    handler,
+    'AwsSolutions-L1',
+    "aws-cdk-lib picks the notifications handler's Python runtime; it is a deploy-time custom resource, never on the request path",
+  );
+}

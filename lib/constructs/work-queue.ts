@@ -1,0 +1,54 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** AWS's guidance for SQS event sources: visibility at least six times the function timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+export interface WorkQueueProps {
+  /** The consuming function's timeout; the visibility timeout is derived from it. */
+  readonly consumerTimeout: Duration;
+  /** Deliveries before a message moves to the dead-letter queue. @default 3 */
+  readonly maxReceiveCount?: number;
+  /** How long an unprocessed message is kept. @default 4 days */
+  readonly retentionPeriod?: Duration;
+  /** How long a dead letter is kept for inspection and redrive. @default 14 days */
+  readonly deadLetterRetentionPeriod?: Duration;
+}
+
+/**
+ * An SQS work queue with its dead-letter queue: SQS-managed encryption, TLS-only policy, a
+ * visibility timeout derived from the consumer's timeout, and an alarm on the first dead letter.
+ */
+export class WorkQueue extends Construct {
+  public readonly queue: sqs.Queue;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
+  public readonly maxReceiveCount: number;
+
+  constructor(scope: Construct, id: string, props: WorkQueueProps) {
+    super(scope, id);
+    this.maxReceiveCount = props.maxReceiveCount ?? 3;
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: props.deadLetterRetentionPeriod ?? Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      retentionPeriod: props.retentionPeriod ?? Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
+    });
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription: 'Messages reached the dead-letter queue: uploads that could not be processed after retries',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+}

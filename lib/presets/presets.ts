@@ -1,0 +1,83 @@
+import { DEFAULT_RENDITIONS } from '../../functions/image-transcode/options.ts';
+import type { KitConfigInput } from './schema.ts';
+
+export interface Preset {
+  readonly name: string;
+  /** The customer case it comes from, for `media-kit presets` and the README. */
+  readonly description: string;
+  readonly config: Omit<KitConfigInput, 'preset'>;
+}
+
+/**
+ * One preset per industry of the customer cases. Pipelines that a preset's industry needs but
+ * that the kit does not ship yet (video frame capture, settlement, inference) are added here as
+ * they land; until then the preset deploys its shared storage and the pipelines that exist.
+ */
+export const PRESETS: readonly Preset[] = [
+  {
+    name: 'all',
+    description: 'Every pipeline with default settings (the default preset)',
+    config: { pipelines: { image: { renditions: [...DEFAULT_RENDITIONS] } } },
+  },
+  {
+    name: 'entertainment',
+    description: 'Image transcoding for user-generated and catalogue images (thumbnails, web renditions)',
+    config: {
+      pipelines: {
+        image: {
+          renditions: [
+            ...DEFAULT_RENDITIONS,
+            { name: 'avatar', width: 128, height: 128, fit: 'cover', format: 'webp', quality: 75 },
+          ],
+        },
+      },
+    },
+  },
+  {
+    name: 'education',
+    description: 'Live-recording frame capture and moderation; course-cover images',
+    config: {
+      pipelines: {
+        image: {
+          renditions: [
+            { name: 'cover', width: 1280, height: 720, fit: 'cover', format: 'jpeg', quality: 82 },
+            { name: 'card', width: 640, height: 360, fit: 'cover', format: 'webp', quality: 80 },
+            { name: 'thumbnail', width: 320, height: 180, fit: 'cover', format: 'jpeg', quality: 78 },
+          ],
+        },
+      },
+    },
+  },
+  {
+    name: 'film',
+    description: 'Frame capture and moderation of film content; slicing and transcoding',
+    config: {},
+  },
+  {
+    name: 'games',
+    description: 'Battle settlement computed when a battle ends',
+    config: {},
+  },
+  {
+    name: 'ai',
+    description: 'Inference jobs (e.g. ad-image recognition) with results to the results bucket',
+    config: {},
+  },
+  {
+    name: 'consumer-electronics',
+    description: 'Camera clips: frame capture and thumbnails',
+    config: {
+      architecture: 'x86_64',
+      pipelines: {
+        image: {
+          renditions: [
+            { name: 'thumbnail', width: 320, height: 320, fit: 'cover', format: 'jpeg', quality: 78 },
+            { name: 'preview', width: 1280, fit: 'inside', format: 'webp', quality: 78 },
+          ],
+        },
+      },
+    },
+  },
+];
+
+export const DEFAULT_PRESET = 'all';

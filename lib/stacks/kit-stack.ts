@@ -1,0 +1,42 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { KitStorage } from '../constructs/kit-storage.ts';
+import { ImagePipeline } from '../pipelines/image-pipeline.ts';
+import type { KitConfig } from '../presets/schema.ts';
+
+export interface KitStackProps extends StackProps {
+  readonly config: KitConfig;
+}
+
+/** One deployable unit: the shared storage plus every pipeline the config enables. */
+export class KitStack extends Stack {
+  public readonly storage: KitStorage;
+  public readonly imagePipeline?: ImagePipeline;
+
+  constructor(scope: Construct, id: string, props: KitStackProps) {
+    super(scope, id, {
+      description: `serverless-media-kit (${props.config.preset} preset): event-driven media and task pipelines`,
+      ...props,
+    });
+    const { config } = props;
+    this.storage = new KitStorage(this, 'Storage', config.storage);
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+
+    if (config.pipelines.image) {
+      this.imagePipeline = new ImagePipeline(this, 'ImagePipeline', {
+        ingestBucket: this.storage.ingestBucket,
+        resultsBucket: this.storage.resultsBucket,
+        config: config.pipelines.image,
+        architecture: config.architecture,
+        logRetention,
+      });
+      new CfnOutput(this, 'ImageIngestPrefix', { value: config.pipelines.image.ingestPrefix });
+      new CfnOutput(this, 'ImageDeadLetterQueueUrl', {
+        value: this.imagePipeline.queueWorker.workQueue.deadLetterQueue.queueUrl,
+      });
+    }
+    new CfnOutput(this, 'IngestBucketName', { value: this.storage.ingestBucket.bucketName });
+    new CfnOutput(this, 'ResultsBucketName', { value: this.storage.resultsBucket.bucketName });
+  }
+}
