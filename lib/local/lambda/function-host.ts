@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { Semaphore } from './concurrency.ts';
+import { FunctionInstance, type InstanceInvocation } from './function-instance.ts';
+import type { FunctionSpec } from './function-spec.ts';
+
+export interface Invocation extends InstanceInvocation {
+  readonly functionName: string;
+  readonly memoryMb: number;
+  readonly billedDurationMs: number;
+  readonly peakMemoryMb?: number;
+}
+
+/**
+ * All execution environments of one function: warm instances are reused most-recent-first (as
+ * Lambda tends to), new ones are started while under the function's reserved concurrency and the
+ * runtime-wide limit, and callers beyond both wait their turn rather than fail.
+ */
+export class FunctionHost {
+  private readonly idle: FunctionInstance[] = [];
+  private readonly all = new Set<FunctionInstance>();
+  private readonly reserved: Semaphore | undefined;
+  private stopped = false;
+
+  constructor(
+    readonly spec: FunctionSpec,
+    private readonly environment: Record<string, string>,
+    private readonly accountConcurrency: Semaphore,
+  ) {
+    this.reserved = spec.reservedConcurrency !== undefined ? new Semaphore(spec.reservedConcurrency) : undefined;
+  }
+
+  /** Execution environments alive now, warm or busy. */
+  get instanceCount(): number {
+    return this.all.size;
+  }
+
+  async invoke(event: unknown, requestId: string = randomUUID()): Promise<Invocation> {
+    if (this.reserved?.limit === 0) {
+      const now = Date.now();
+      return this.record({
+        requestId,
+        ok: false,
+        timedOut: false,
+        coldStart: false,
+        startedAt: now,
+        endedAt: now,
+        durationMs: 0,
+        logs: [],
+        error: { errorType: 'TooManyRequestsException', errorMessage: 'Reserved concurrency is 0: the function is throttled' },
+      });
+    }
+    await this.reserved?.acquire();
+    await this.accountConcurrency.acquire();
+    const instance = this.idle.pop() ?? this.start();
+    try {
+      const outcome = await instance.invoke(event, {
+        awsRequestId: requestId,
+        functionName: this.spec.name,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: this.spec.arn,
+        memoryLimitInMB: String(this.spec.memoryMb),
+        logGroupName: `/aws/lambda/${this.spec.name}`,
+        logStreamName: `local/[$LATEST]${this.spec.logicalId}`,
+      });
+      if (instance.alive && !this.stopped) this.idle.push(instance);
+      return this.record(outcome);
+    } finally {
+      this.accountConcurrency.release();
+      this.reserved?.release();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.idle.length = 0;
+    await Promise.all([...this.all].map((instance) => instance.terminate()));
+  }
+
+  private start(): FunctionInstance {
+    const instance = new FunctionInstance(this.spec, this.environment, (gone) => {
+      this.all.delete(gone);
+      const at = this.idle.indexOf(gone);
+      if (at >= 0) this.idle.splice(at, 1);
+    });
+    this.all.add(instance);
+    return instance;
+  }
+
+  private record(outcome: InstanceInvocation): Invocation {
+    return {
+      ...outcome,
+      functionName: this.spec.name,
+      memoryMb: this.spec.memoryMb,
+      // Lambda bills duration in 1 ms increments, init included on a cold start.
+      billedDurationMs: Math.ceil(outcome.durationMs + (outcome.initDurationMs ?? 0)),
+      ...(outcome.peakMemoryBytes !== undefined ? { peakMemoryMb: Math.ceil(outcome.peakMemoryBytes / 1_048_576) } : {}),
+    };
+  }
+}

@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { addKit } from '../../lib/app.ts';
+import { loadKitConfig, presetNames } from '../../lib/presets/index.ts';
+import { synthKit } from './synth.ts';
+
+describe('cdk-nag AwsSolutions', () => {
+  it.each(presetNames())('preset %s has no unacknowledged finding', (preset) => {
+    const { stack } = synthKit(preset, undefined, { nag: false });
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(report.violations).toEqual([]);
+  });
+
+  it('fails synth on a finding nobody acknowledged', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = addKit(app, loadKitConfig({ preset: 'games' }));
+    new s3.Bucket(stack, 'Unguarded');
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1[\s\S]*Unguarded/);
+  });
+
+  it('records a reason with every acknowledgement', () => {
+    const { stack } = synthKit('all', undefined, { nag: false });
+    const acks = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    expect(acks.length).toBeGreaterThan(5);
+    for (const [id, reason] of acks) {
+      expect(id).toMatch(/AwsSolutions-[A-Z0-9]+/);
+      expect(reason.length, id).toBeGreaterThan(30);
+    }
+  });
+});
+
+describe('synth', () => {
+  it.each(['all', 'entertainment', 'games'])('is deterministic for %s', (preset) => {
+    const a = JSON.stringify(synthKit(preset).template.toJSON());
+    const b = JSON.stringify(synthKit(preset).template.toJSON());
+    expect(a).toBe(b);
+  });
+});
+
+describe('bin/app.ts reports configuration errors', () => {
+  function runApp(context: Record<string, string>) {
+    const outdir = mkdtempSync(join(tmpdir(), 'kit-synth-'));
+    return spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ ...context, 'aws:cdk:bundling-stacks': [] }), CDK_OUTDIR: outdir },
+      encoding: 'utf8',
+    });
+  }
+
+  it('names an unknown preset and exits 1', () => {
+    const result = runApp({ preset: 'nope' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Unknown preset 'nope' (choose one of: all,");
+  });
+
+  it('names a misspelt field of a config file and exits 1', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'kit-config-')), 'config.json');
+    writeFileSync(file, JSON.stringify({ pipelines: { image: { renditons: [] } } }));
+    const result = runApp({ preset: 'entertainment', config: file });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/pipelines\.image\.renditons: unknown field \(allowed: .*renditions/);
+  });
+
+  it('names a config file that is not JSON', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'kit-config-')), 'config.json');
+    writeFileSync(file, '{ nope');
+    const result = runApp({ config: file });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`Cannot read config file ${file}`);
+  });
+
+  it('synthesizes a valid preset', () => {
+    const result = runApp({ preset: 'games' });
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.status).toBe(0);
+  });
+});

@@ -1,0 +1,205 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { EnvName } from '../../functions/shared/env-names.ts';
+import { transcodeOptionsSchema } from '../../functions/image-transcode/options.ts';
+import { resources, synthKit } from './synth.ts';
+
+const { template, stack } = synthKit('all');
+const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
+const ingestId = logicalId(stack.storage.ingestBucket);
+const resultsId = logicalId(stack.storage.resultsBucket);
+const logsId = logicalId(stack.storage.accessLogsBucket);
+
+describe('buckets', () => {
+  const buckets = resources(template, 'AWS::S3::Bucket');
+
+  it('are exactly ingest, results and access logs', () => {
+    expect(Object.keys(buckets).sort()).toEqual([ingestId, resultsId, logsId].sort());
+  });
+
+  it.each(Object.keys(buckets))('%s blocks public access, encrypts and disables ACLs', (id) => {
+    expect(buckets[id]!.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+  });
+
+  it.each(Object.keys(buckets))('%s refuses non-TLS and pre-1.2 TLS requests', (id) => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: id },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Deny', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+        ]),
+      },
+    });
+  });
+
+  it('versions results and expires overwritten versions', () => {
+    expect(buckets[resultsId]!.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(buckets[resultsId]!.Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' })]),
+    );
+  });
+
+  it('aborts incomplete multipart uploads everywhere and expires access logs', () => {
+    for (const bucket of Object.values(buckets)) {
+      expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual(
+        expect.arrayContaining([expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } })]),
+      );
+    }
+    expect(buckets[logsId]!.Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ ExpirationInDays: 90 })]),
+    );
+  });
+
+  it('logs ingest and results access to the log bucket', () => {
+    for (const id of [ingestId, resultsId]) {
+      expect(buckets[id]!.Properties.LoggingConfiguration).toMatchObject({ DestinationBucketName: { Ref: logsId } });
+    }
+    expect(buckets[logsId]!.Properties.LoggingConfiguration).toBeUndefined();
+  });
+
+  it('are retained when the stack is deleted', () => {
+    for (const id of Object.keys(buckets)) {
+      expect(template.toJSON().Resources[id].DeletionPolicy).toBe('Retain');
+    }
+  });
+});
+
+describe('image pipeline wiring', () => {
+  const fn = Object.values(resources(template, 'AWS::Lambda::Function')).find((f) =>
+    f.Properties.Environment?.Variables?.[EnvName.PIPELINE_ID] === 'image',
+  )!;
+  const queueWorker = stack.imagePipeline!.queueWorker.workQueue;
+  const queueId = stack.getLogicalId(queueWorker.queue.node.defaultChild as never);
+  const dlqId = stack.getLogicalId(queueWorker.deadLetterQueue.node.defaultChild as never);
+
+  it('runs on the pinned latest Node.js runtime with tracing, JSON logs and its own log group', () => {
+    expect(fn.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['x86_64'],
+      MemorySize: 2048,
+      Timeout: 60,
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('passes settings the handler accepts and the Powertools environment', () => {
+    const env = fn.Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'image',
+      NODE_OPTIONS: '--enable-source-maps',
+      [EnvName.RESULTS_BUCKET]: { Ref: resultsId },
+      [EnvName.INGEST_PREFIX]: 'uploads/',
+      [EnvName.OUTPUT_PREFIX]: 'image/',
+    });
+    const settings = transcodeOptionsSchema.parse(JSON.parse(env[EnvName.PIPELINE_SETTINGS]));
+    expect(settings.renditions.map((r) => r.name)).toEqual(['thumbnail', 'medium', 'large']);
+  });
+
+  it('queues uploads under uploads/ only', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: ingestId },
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } },
+            QueueArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+          },
+        ],
+      },
+    });
+  });
+
+  it('derives the visibility timeout (6 x function timeout) and dead-letters after 3 receives', () => {
+    const queues = resources(template, 'AWS::SQS::Queue');
+    expect(queues[queueId]!.Properties).toMatchObject({
+      VisibilityTimeout: 360,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 3 },
+    });
+    expect(queues[dlqId]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+  });
+
+  it('refuses non-TLS access to both queues', () => {
+    for (const id of [queueId, dlqId]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
+      });
+    }
+  });
+
+  it('alarms on the first dead letter', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('polls with batching, flow control and partial batch responses', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 5,
+      MaximumBatchingWindowInSeconds: 1,
+      ScalingConfig: { MaximumConcurrency: 10 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('grants reads on uploads/* and writes on image/* and failures/uploads/* only', () => {
+    const role = stack.imagePipeline!.worker.role;
+    const policies = Object.values(resources(template, 'AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes(stack.getLogicalId(role.node.defaultChild as never)),
+    );
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    const s3Statements = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
+    const objectResources = s3Statements
+      .flatMap((s) => [s.Resource].flat())
+      .filter((r) => r['Fn::Join'])
+      .map((r) => `${r['Fn::Join'][1][0]['Fn::GetAtt'][0]}${r['Fn::Join'][1][1]}`);
+    expect(objectResources.sort()).toEqual([`${ingestId}/uploads/*`, `${resultsId}/failures/uploads/*`, `${resultsId}/image/*`].sort());
+    const writes = s3Statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('s3:Put')));
+    expect(JSON.stringify(writes)).not.toContain(ingestId);
+    for (const s of statements) {
+      expect([s.Action].flat()).not.toContain('s3:*');
+      if (s.Resource === '*') expect([s.Action].flat().every((a: string) => a.startsWith('xray:'))).toBe(true);
+    }
+  });
+
+  it('lets the function write logs only to its own log group', () => {
+    const statements = Object.values(resources(template, 'AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
+    const logs = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('logs:')));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const s of logs) expect(JSON.stringify(s.Resource)).toMatch(/Fn::GetAtt.*Logs.*Arn/);
+  });
+});
+
+describe('config reaches the template', () => {
+  it('arm64 and custom sizing', () => {
+    const { template: t } = synthKit('entertainment', {
+      architecture: 'arm64',
+      pipelines: { image: { memorySize: 3008, timeoutSeconds: 120, maxReceiveCount: 5, maxConcurrency: 50 } },
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', { Architectures: ['arm64'], MemorySize: 3008, Timeout: 120, Runtime: 'nodejs24.x' });
+    t.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 720, RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 50 } });
+  });
+
+  it('a preset without pipelines still deploys its storage', () => {
+    const { template: t } = synthKit('games');
+    t.resourceCountIs('AWS::S3::Bucket', 3);
+    t.resourceCountIs('AWS::SQS::Queue', 0);
+    t.resourceCountIs('AWS::Lambda::Function', 0);
+  });
+});
