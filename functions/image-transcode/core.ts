@@ -64,8 +64,49 @@ export async function transcode(input: Buffer, options: TranscodeOptions): Promi
       );
     }
   }
-  const renditions = await Promise.all(options.renditions.map((r) => render(input, source, r, options)));
+  const decoded = sharesDecode(source, options) ? await decodeOnce(input, source, options) : undefined;
+  const renditions = await Promise.all(options.renditions.map((r) => render(decoded ?? input, source, r, options)));
   return { source, renditions };
+}
+
+/** Pixels decoded once, oriented, in 8-bit sRGB, at the smallest scale every rendition can be made from. */
+interface Decoded {
+  readonly data: Buffer;
+  readonly info: { width: number; height: number; channels: 1 | 2 | 3 | 4 };
+}
+
+/**
+ * Still images are decoded once for all renditions (animations and kept metadata go per rendition,
+ * which raw pixels cannot carry). JPEG shrink-on-load picks the same power-of-two scale sharp
+ * would pick for the largest rendition, so outputs match a one-step resize.
+ */
+function sharesDecode(source: SourceInfo, options: TranscodeOptions): boolean {
+  return source.frames === 1 && options.stripMetadata && options.renditions.length > 1;
+}
+
+async function decodeOnce(input: Buffer, source: SourceInfo, options: TranscodeOptions): Promise<Decoded> {
+  const scale = Math.max(...options.renditions.map((r) => requiredScale(source, r)));
+  const shrink = source.format === 'jpeg' ? ([8, 4, 2].find((s) => 1 / s >= scale) ?? 1) : 1;
+  let image = sharp(input, { limitInputPixels: options.limits.maxInputPixels, failOn: 'warning' }).autoOrient();
+  if (shrink > 1) {
+    image = image.resize(Math.ceil(source.width / shrink), Math.ceil(source.height / shrink), { fit: 'fill' });
+  }
+  try {
+    const { data, info } = await image.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    return { data, info: { width: info.width, height: info.height, channels: info.channels } };
+  } catch (error) {
+    throw corrupt(error);
+  }
+}
+
+/** How much of the source's resolution a rendition needs (1 = full size). */
+function requiredScale(source: Pick<SourceInfo, 'width' | 'height'>, r: Rendition): number {
+  const planned = plannedSize(source, r);
+  if (r.width && r.height && (r.fit === 'cover' || r.fit === 'fill' || r.fit === 'contain')) {
+    const covering = Math.max(r.width / source.width, r.height / source.height);
+    return r.enlarge ? covering : Math.min(1, covering);
+  }
+  return Math.max(planned.width / source.width, planned.height / source.height);
 }
 
 /** Reads the header only and enforces every input limit before a pixel is decoded. */
@@ -159,18 +200,15 @@ export function outputFormat(requested: Rendition['format'], source: SourceInfo)
   return source.hasAlpha ? 'png' : 'jpeg';
 }
 
-async function render(input: Buffer, source: SourceInfo, r: Rendition, options: TranscodeOptions): Promise<RenditionOutput> {
+async function render(input: Buffer | Decoded, source: SourceInfo, r: Rendition, options: TranscodeOptions): Promise<RenditionOutput> {
   const format = outputFormat(r.format, source);
   const animated = options.animated && source.frames > 1 && ANIMATED_FORMATS.has(format);
   const frames = animated ? Math.min(source.frames, options.limits.maxFrames) : 1;
   const alpha = ALPHA_FORMATS.has(format);
 
-  let image: Sharp = sharp(input, {
-    animated,
-    pages: frames,
-    limitInputPixels: options.limits.maxInputPixels,
-    failOn: 'warning',
-  }).autoOrient();
+  let image: Sharp = Buffer.isBuffer(input)
+    ? sharp(input, { animated, pages: frames, limitInputPixels: options.limits.maxInputPixels, failOn: 'warning' }).autoOrient()
+    : sharp(input.data, { raw: input.info });
   if (r.width || r.height) {
     image = image.resize({
       width: r.width,
@@ -199,9 +237,14 @@ async function render(input: Buffer, source: SourceInfo, r: Rendition, options: 
       data,
     };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new PermanentError(ErrorCode.IMAGE_CORRUPT, `The image cannot be decoded: ${message}`, { rendition: r.name }, { cause: error });
+    throw corrupt(error, { rendition: r.name });
   }
+}
+
+/** Decoding runs on bytes in memory: nothing transient can fail there, so a failure is the input's. */
+function corrupt(error: unknown, details: Record<string, unknown> = {}): PermanentError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new PermanentError(ErrorCode.IMAGE_CORRUPT, `The image cannot be decoded: ${message}`, details, { cause: error });
 }
 
 function encode(image: Sharp, format: EncodedFormat, quality: number): Sharp {

@@ -136,6 +136,43 @@ describe('transcode: colour, orientation, metadata', () => {
   });
 });
 
+describe('transcode: one decode shared by several renditions', () => {
+  const set = (renditions: TranscodeOptionsInput['renditions']) => options({ renditions });
+
+  it('orients and sizes every rendition as a single-rendition run does', async () => {
+    const input = await fixtures.orientedJpeg(6);
+    const shared = await transcode(input, set([{ name: 'a', format: 'jpeg' }, { name: 'b', width: 16, format: 'png' }]));
+    expect(shared.renditions.map((r) => [r.width, r.height])).toEqual([[32, 64], [16, 32]]);
+    expect(isRed(await pixel(shared.renditions[0]!.data, 16, 4))).toBe(true);
+    expect(isBlue(await pixel(shared.renditions[1]!.data, 8, 28))).toBe(true);
+  });
+
+  it('shrinks a large JPEG on load and still makes every size exactly', async () => {
+    const input = await fixtures.photoJpeg(2000, 1500);
+    const result = await transcode(
+      input,
+      set([
+        { name: 'thumb', width: 100, height: 100, fit: 'cover', format: 'jpeg' },
+        { name: 'small', width: 300, format: 'webp' },
+      ]),
+    );
+    expect(result.renditions.map((r) => [r.width, r.height])).toEqual([[100, 100], [300, 225]]);
+  });
+
+  it('converts CMYK and flattens alpha on the shared path too', async () => {
+    const cmyk = await transcode(await fixtures.cmykJpeg(), set([{ name: 'a', format: 'jpeg' }, { name: 'b', format: 'webp' }]));
+    expect((await sharp(cmyk.renditions[1]!.data).metadata()).space).toBe('srgb');
+    const alpha = await transcode(await fixtures.alphaPng(), set([{ name: 'j', format: 'jpeg' }, { name: 'p', format: 'png' }]));
+    expect(await pixel(alpha.renditions[0]!.data, 5, 5)).toEqual([255, 255, 255]);
+    expect((await sharp(alpha.renditions[1]!.data).metadata()).hasAlpha).toBe(true);
+  });
+
+  it('reports a truncated JPEG as corrupt', async () => {
+    const error = await rejection(transcode(await fixtures.truncatedJpeg(), set([{ name: 'a', format: 'jpeg' }, { name: 'b', format: 'webp' }])));
+    expect(error.code).toBe(ErrorCode.IMAGE_CORRUPT);
+  });
+});
+
 describe('transcode: animation', () => {
   it('turns an animated GIF into an animated WebP and a still JPEG', async () => {
     const result = await transcode(
