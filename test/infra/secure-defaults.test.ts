@@ -117,6 +117,11 @@ describe('image pipeline wiring', () => {
     });
   });
 
+  it('never notifies on the results bucket, so outputs cannot re-trigger a pipeline', () => {
+    const notified = Object.values(resources(template, 'Custom::S3BucketNotifications')).map((n) => n.Properties.BucketName);
+    expect(notified).toEqual([{ Ref: ingestId }]);
+  });
+
   it('derives the visibility timeout (6 x function timeout) and dead-letters after 3 receives', () => {
     const queues = resources(template, 'AWS::SQS::Queue');
     expect(queues[queueId]!.Properties).toMatchObject({
