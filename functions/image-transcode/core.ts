@@ -47,6 +47,8 @@ const CONTENT_TYPES: Record<EncodedFormat, string> = {
 };
 const EXTENSIONS: Record<EncodedFormat, string> = { jpeg: 'jpg', webp: 'webp', avif: 'avif', png: 'png', gif: 'gif' };
 const ANIMATED_FORMATS = new Set<EncodedFormat>(['webp', 'gif']);
+/** Sources whose pages are animation frames; a multi-page TIFF is a document, not an animation. */
+const ANIMATED_SOURCES = new Set<string>(['gif', 'webp']);
 const ALPHA_FORMATS = new Set<EncodedFormat>(['webp', 'avif', 'png', 'gif']);
 /** Formats that browsers show and sharp writes: 'original' keeps these, anything else becomes jpeg/png. */
 const WEB_FORMATS = new Set<string>(['jpeg', 'webp', 'avif', 'png', 'gif']);
@@ -202,13 +204,19 @@ export function outputFormat(requested: Rendition['format'], source: SourceInfo)
 
 async function render(input: Buffer | Decoded, source: SourceInfo, r: Rendition, options: TranscodeOptions): Promise<RenditionOutput> {
   const format = outputFormat(r.format, source);
-  const animated = options.animated && source.frames > 1 && ANIMATED_FORMATS.has(format);
+  const animated = options.animated && source.frames > 1 && ANIMATED_SOURCES.has(source.format) && ANIMATED_FORMATS.has(format);
   const frames = animated ? Math.min(source.frames, options.limits.maxFrames) : 1;
   const alpha = ALPHA_FORMATS.has(format);
 
-  let image: Sharp = Buffer.isBuffer(input)
-    ? sharp(input, { animated, pages: frames, limitInputPixels: options.limits.maxInputPixels, failOn: 'warning' }).autoOrient()
-    : sharp(input.data, { raw: input.info });
+  let image: Sharp;
+  if (!Buffer.isBuffer(input)) {
+    // Limits were checked on the source; the decoded pixels must not meet sharp's own default cap.
+    image = sharp(input.data, { raw: input.info, limitInputPixels: false });
+  } else {
+    image = sharp(input, { animated, pages: frames, limitInputPixels: options.limits.maxInputPixels, failOn: 'warning' });
+    // libvips cannot rotate a multi-page image; animation formats carry no EXIF orientation anyway.
+    if (!animated) image = image.autoOrient();
+  }
   if (r.width || r.height) {
     image = image.resize({
       width: r.width,
@@ -241,9 +249,15 @@ async function render(input: Buffer | Decoded, source: SourceInfo, r: Rendition,
   }
 }
 
-/** Decoding runs on bytes in memory: nothing transient can fail there, so a failure is the input's. */
-function corrupt(error: unknown, details: Record<string, unknown> = {}): PermanentError {
+/**
+ * Decoding runs on bytes in memory, so a decode failure is the input's fault, except running out
+ * of memory: that one is rethrown as it is, to be retried and dead-lettered if it persists.
+ */
+function corrupt(error: unknown, details: Record<string, unknown> = {}): Error {
   const message = error instanceof Error ? error.message : String(error);
+  if (/out of memory|cannot allocate|memory allocation/i.test(message)) {
+    return error instanceof Error ? error : new Error(message);
+  }
   return new PermanentError(ErrorCode.IMAGE_CORRUPT, `The image cannot be decoded: ${message}`, details, { cause: error });
 }
 

@@ -4,7 +4,7 @@ import { createQueueWorkerHandler } from '../shared/queue-worker.ts';
 import { readObject, writeJson, writeObject } from '../shared/s3-io.ts';
 import { loadSettings } from '../shared/settings.ts';
 import { transcode } from './core.ts';
-import { buildManifest } from './manifest.ts';
+import { buildManifest, manifestKey } from './manifest.ts';
 import { transcodeOptionsSchema } from './options.ts';
 
 const settings = loadSettings(transcodeOptionsSchema);
@@ -15,6 +15,7 @@ export const handler = createQueueWorkerHandler({
   pipeline: 'image',
   settings,
   s3,
+  resultKey: (object) => manifestKey(object.key, settings),
   async processObject(object) {
     const input = await readObject(s3, object, limits.maxInputBytes, (bytes) =>
       new PermanentError(ErrorCode.IMAGE_TOO_LARGE, `The input is ${bytes} bytes, over the ${limits.maxInputBytes} byte limit`, {
@@ -29,7 +30,6 @@ export const handler = createQueueWorkerHandler({
         writeObject(s3, settings.resultsBucket, manifest.renditions[i]!.key, rendition.data, rendition.contentType),
       ),
     );
-    // The manifest goes last: its presence means every rendition it lists is in place.
     await writeJson(s3, settings.resultsBucket, manifest.key, manifest);
   },
 });

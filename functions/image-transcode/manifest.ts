@@ -18,6 +18,11 @@ export interface ImageManifest {
   }[];
 }
 
+/** The manifest of an input: written last, so its presence means the whole result is in place. */
+export function manifestKey(inputKey: string, layout: { ingestPrefix: string; outputPrefix: string }): string {
+  return `${outputFolder(inputKey, layout.ingestPrefix, layout.outputPrefix)}${MANIFEST_NAME}`;
+}
+
 /**
  * Where each output goes and what the manifest says about it. Deterministic (no timestamps):
  * a redelivered event rewrites byte-identical objects.
@@ -30,7 +35,7 @@ export function buildManifest(
   const folder = outputFolder(input.key, layout.ingestPrefix, layout.outputPrefix);
   return {
     pipeline: 'image',
-    key: `${folder}${MANIFEST_NAME}`,
+    key: manifestKey(input.key, layout),
     input: { bucket: input.bucket, key: input.key, ...(input.eTag ? { eTag: input.eTag } : {}) },
     source: result.source,
     renditions: result.renditions.map(({ data: _data, extension, ...rest }) => ({

@@ -31,7 +31,7 @@ export function objectsFromMessageBody(body: string): S3ObjectRef[] {
       body: body.slice(0, 200),
     });
   }
-  return records.map((record, index) => {
+  const objects = records.map((record, index) => {
     const bucket = record?.s3?.bucket?.name;
     const key = record?.s3?.object?.key;
     if (typeof bucket !== 'string' || typeof key !== 'string') {
@@ -39,13 +39,23 @@ export function objectsFromMessageBody(body: string): S3ObjectRef[] {
     }
     return {
       bucket,
-      key: decodeS3Key(key),
+      key: decodeKey(key),
       size: record.s3.object.size,
       eTag: record.s3.object.eTag,
       versionId: record.s3.object.versionId,
       eventName: record.eventName,
     };
   });
+  // A "folder" made in the S3 console is a zero-byte key ending in '/': no upload to process.
+  return objects.filter((object) => !object.key.endsWith('/'));
+}
+
+function decodeKey(encoded: string): string {
+  try {
+    return decodeS3Key(encoded);
+  } catch {
+    throw new PermanentError(ErrorCode.EVENT_MALFORMED, `S3 event key is not URL-encoded as S3 sends it: ${encoded.slice(0, 200)}`);
+  }
 }
 
 function isTestEvent(value: unknown): boolean {

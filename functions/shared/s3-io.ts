@@ -1,4 +1,4 @@
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ErrorCode, PermanentError } from './errors.ts';
 import type { S3ObjectRef } from './s3-event.ts';
 
@@ -36,4 +36,9 @@ export async function writeObject(s3: S3Client, bucket: string, key: string, bod
 
 export function writeJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<void> {
   return writeObject(s3, bucket, key, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
+}
+
+/** Deleting a key that does not exist succeeds in S3, so this is safe to repeat. */
+export async function deleteObject(s3: S3Client, bucket: string, key: string): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }

@@ -28,9 +28,9 @@ export interface KitFunctionProps {
    */
   readonly architecture?: KitArchitecture;
   /** @default {} */
-  readonly environment?: Record<string, string>;
+  readonly environment?: Readonly<Record<string, string>>;
   /** Packages with native code installed into the asset for the Lambda's platform, e.g. ['sharp']. @default [] */
-  readonly nodeModules?: string[];
+  readonly nodeModules?: readonly string[];
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** Powertools log level. @default 'INFO' */
@@ -94,12 +94,12 @@ export class KitFunction extends Construct {
       },
       bundling: {
         format: nodejs.OutputFormat.CJS,
-        target: 'node24',
+        target: KIT_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1'),
         minify: true,
         sourceMap: true,
         // The AWS SDK is bundled, not taken from the runtime: the asset pins the versions we test.
         externalModules: [],
-        nodeModules: props.nodeModules ?? [],
+        nodeModules: [...(props.nodeModules ?? [])],
         forceDockerBundling: false,
         // npm reads these when installing nodeModules: native binaries for Lambda, not the build host.
         environment: { npm_config_os: 'linux', npm_config_cpu: cpu, npm_config_libc: 'glibc' },

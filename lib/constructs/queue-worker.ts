@@ -1,4 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -53,20 +54,18 @@ export class QueueWorker extends Construct {
       reportBatchItemFailures: true,
     });
     fn.addEventSource(this.eventSource);
-    props.bucket.grantRead(fn, `${props.prefix}*`);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(`${props.prefix}*`)] }),
+    );
+    // Without ListBucket S3 answers 403 instead of 404 for a deleted upload, and the worker could not
+    // tell a vanished source (permanent) from a permission problem. It lists key names, never contents.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }));
 
     acknowledge(
       props.worker.role,
       prefixGrantFinding(props.bucket, props.prefix),
       `Reads only the uploads under '${props.prefix}', the prefix this worker is notified for`,
     );
-    acknowledge(
-      props.worker.role,
-      'AwsSolutions-IAM5[Action::s3:GetObject*]',
-      'GetObject* (object, version, ACL and tags reads) is CDK grantRead, confined to the ingest prefix',
-    );
-    acknowledge(props.worker.role, 'AwsSolutions-IAM5[Action::s3:GetBucket*]', 'Bucket-level reads CDK grantRead needs for the ingest bucket only');
-    acknowledge(props.worker.role, 'AwsSolutions-IAM5[Action::s3:List*]', 'Listing the ingest bucket, as CDK grantRead grants; no object data is exposed by it');
     acknowledgeNotificationsHandler(Stack.of(this));
   }
 }

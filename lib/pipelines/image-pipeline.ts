@@ -1,10 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { transcodeOptionsSchema } from '../../functions/image-transcode/options.ts';
 import { EnvName } from '../../functions/shared/env-names.ts';
 import { FAILURE_PREFIX } from '../../functions/shared/keys.ts';
+import type { PipelineId } from '../../functions/shared/pipeline-ids.ts';
 import { KitFunction, type KitArchitecture } from '../constructs/kit-function.ts';
 import { acknowledge, prefixGrantFinding } from '../constructs/nag.ts';
 import { QueueWorker } from '../constructs/queue-worker.ts';
@@ -26,7 +28,7 @@ export interface ImagePipelineProps {
  * `outputPrefix` of the results bucket, or a failure record under `failures/`.
  */
 export class ImagePipeline extends Construct {
-  public static readonly PIPELINE_ID = 'image';
+  public static readonly PIPELINE_ID: PipelineId = 'image';
   public readonly worker: KitFunction;
   public readonly queueWorker: QueueWorker;
 
@@ -72,17 +74,21 @@ export class ImagePipeline extends Construct {
       maxReceiveCount: config.maxReceiveCount,
     });
 
-    // Write-only, and only where this pipeline's outputs and failure records go.
+    // Write-only (put, and delete of a superseded manifest or failure record), and only where this
+    // pipeline's outputs and failure records go.
     const failurePrefix = `${FAILURE_PREFIX}${config.ingestPrefix}`;
-    props.resultsBucket.grantPut(this.worker.function, `${config.outputPrefix}*`);
-    props.resultsBucket.grantPut(this.worker.function, `${failurePrefix}*`);
     for (const prefix of [config.outputPrefix, failurePrefix]) {
+      this.worker.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject', 's3:DeleteObject'],
+          resources: [props.resultsBucket.arnForObjects(`${prefix}*`)],
+        }),
+      );
       acknowledge(
         this.worker.role,
         prefixGrantFinding(props.resultsBucket, prefix),
         `Writes only under '${prefix}' of the results bucket: one object per output, named after its input`,
       );
     }
-    acknowledge(this.worker.role, 'AwsSolutions-IAM5[Action::s3:Abort*]', 'grantPut lets the SDK abort its own multipart uploads of large outputs');
   }
 }

@@ -10,7 +10,7 @@ export class KitConfigError extends Error {
 export interface LoadConfigOptions {
   /** @default 'all' */
   readonly preset?: string;
-  /** Parsed JSON overriding the preset: objects merge, arrays and values replace. */
+  /** Parsed JSON overriding the preset: objects merge, arrays and values replace, null removes. */
   readonly override?: unknown;
   /** Where the override came from, for messages. */
   readonly overrideSource?: string;
@@ -81,6 +81,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function deepMerge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
+    if (value === null) {
+      delete out[key];
+      continue;
+    }
     const existing = out[key];
     out[key] = isPlainObject(existing) && isPlainObject(value) ? deepMerge(existing, value) : value;
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { transcodeOptionsSchema } from '../../functions/image-transcode/options.ts';
+import { FAILURE_PREFIX } from '../../functions/shared/keys.ts';
 
 /**
  * KitConfig: everything a deployment can be told, as one typed, validated value. Presets are
@@ -71,6 +72,11 @@ export const kitConfigSchema = z
       .default({}),
   })
   .superRefine((config, ctx) => {
+    for (const [id, p] of Object.entries(config.pipelines)) {
+      if (p && 'outputPrefix' in p && p.outputPrefix.startsWith(FAILURE_PREFIX)) {
+        ctx.addIssue({ code: 'custom', path: ['pipelines', id, 'outputPrefix'], message: `must not be under '${FAILURE_PREFIX}', where failure records go` });
+      }
+    }
     // S3 rejects overlapping prefix filters for one event type, and an overlap would feed one upload to two pipelines.
     const prefixes = Object.entries(config.pipelines).flatMap(([id, p]) => (p ? [[id, p.ingestPrefix] as const] : []));
     for (const [a, pa] of prefixes) {

@@ -167,6 +167,19 @@ describe('transcode: one decode shared by several renditions', () => {
     expect((await sharp(alpha.renditions[1]!.data).metadata()).hasAlpha).toBe(true);
   });
 
+  it('gives the same pixels as a one-step resize', async () => {
+    const input = await fixtures.photoJpeg(2400, 1800);
+    const rendition = { name: 'web', width: 600, format: 'png' as const };
+    const alone = (await transcode(input, set([rendition]))).renditions[0]!;
+    const shared = (await transcode(input, set([rendition, { name: 'thumb', width: 64, format: 'jpeg' }]))).renditions[0]!;
+    const [a, b] = await Promise.all([alone, shared].map((r) => sharp(r.data).raw().toBuffer()));
+    expect(a!.length).toBe(b!.length);
+    let diff = 0;
+    for (let i = 0; i < a!.length; i++) diff += Math.abs(a![i]! - b![i]!);
+    // Mean absolute difference per channel in 0-255: resampling order differs, content does not.
+    expect(diff / a!.length).toBeLessThan(2);
+  });
+
   it('reports a truncated JPEG as corrupt', async () => {
     const error = await rejection(transcode(await fixtures.truncatedJpeg(), set([{ name: 'a', format: 'jpeg' }, { name: 'b', format: 'webp' }])));
     expect(error.code).toBe(ErrorCode.IMAGE_CORRUPT);
@@ -192,6 +205,28 @@ describe('transcode: animation', () => {
       options({ limits: { maxFrames: 3 }, renditions: [{ name: 'anim', format: 'webp' }] }),
     );
     expect((await sharp(result.renditions[0]!.data, { animated: true }).metadata()).pages).toBe(3);
+  });
+
+  it('keeps frame delays and the loop count', async () => {
+    const gif = await fixtures.animatedGif(3, 16);
+    const source = await sharp(gif, { animated: true }).metadata();
+    const result = await transcode(gif, options({ renditions: [{ name: 'anim', format: 'webp' }] }));
+    const out = await sharp(result.renditions[0]!.data, { animated: true }).metadata();
+    expect(out.delay).toEqual(source.delay);
+    expect(out.loop).toBe(source.loop);
+  });
+
+  it('does not rotate an animation that carries an EXIF orientation', async () => {
+    const webp = await sharp(await fixtures.animatedGif(3, 16), { animated: true }).webp().withMetadata({ orientation: 6 }).toBuffer();
+    const result = await transcode(webp, options({ renditions: [{ name: 'anim', format: 'webp' }, { name: 'still', format: 'jpeg' }] }));
+    expect(result.renditions.map((r) => r.frames)).toEqual([3, 1]);
+  });
+
+  it('treats a multi-page TIFF as a document, not an animation', async () => {
+    const tiff = await sharp(await fixtures.animatedGif(2, 16), { animated: true }).tiff().toBuffer();
+    const result = await transcode(tiff, options({ renditions: [{ name: 'w', format: 'webp' }] }));
+    expect(result.source.frames).toBe(2);
+    expect(result.renditions[0]!.frames).toBe(1);
   });
 
   it('makes a still image when animation is off', async () => {

@@ -1,4 +1,4 @@
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -52,6 +52,10 @@ function objectsPut(): Map<string, { body: unknown; contentType?: string }> {
   return new Map(
     s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key!, { body: c.args[0].input.Body, contentType: c.args[0].input.ContentType }]),
   );
+}
+
+function deleted(): string[] {
+  return s3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input.Key!);
 }
 
 function putJson(key: string): Record<string, unknown> {
@@ -122,6 +126,40 @@ describe('image-transcode handler', () => {
       message: expect.stringContaining('not an image'),
     });
     expect([...objectsPut().keys()]).toEqual(['failures/uploads/notes.jpg.json']);
+    // A result of an earlier upload of the same key is superseded: one outcome per key.
+    expect(deleted()).toEqual(['image/notes.jpg/manifest.json']);
+  });
+
+  it('removes an earlier failure record when the key later succeeds', async () => {
+    s3.on(GetObjectCommand).resolves({ ContentLength: photo.length, Body: body(photo) });
+    await handler({ Records: [record('m1', 'uploads/fixed.jpg')] }, context);
+    expect(deleted()).toEqual(['failures/uploads/fixed.jpg.json']);
+  });
+
+  it('retries when the failure record cannot be written', async () => {
+    s3.on(GetObjectCommand).resolves({ ContentLength: 0, Body: body(Buffer.alloc(0)) });
+    s3.on(PutObjectCommand).rejects(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
+    const response = await handler({ Records: [record('m1', 'uploads/empty.jpg')] }, context);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+  });
+
+  it('leaves records for redelivery instead of starting them with too little time left', async () => {
+    s3.on(GetObjectCommand).resolves({ ContentLength: photo.length, Body: body(photo) });
+    const remaining = [60_000, 1_000];
+    const short = { ...context, getRemainingTimeInMillis: () => remaining.shift() ?? 1_000 } as Context;
+    const response = await handler({ Records: [record('first', 'uploads/a.jpg'), record('second', 'uploads/b.jpg')] }, short);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'second' }]);
+    expect(objectsPut().has('image/a.jpg/manifest.json')).toBe(true);
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toEqual(['uploads/a.jpg']);
+  });
+
+  it('skips folder markers and discards keys S3 could not have encoded', async () => {
+    const folder = record('folder', 'uploads/new folder/');
+    const badKey = { ...record('bad', 'x'), body: record('bad', 'x').body.replace('"key":"x"', '"key":"uploads/%E0%A4%A.jpg"') };
+    const response = await handler({ Records: [folder, badKey] }, context);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
   it('refuses an object over the byte limit from its Content-Length, before reading it', async () => {

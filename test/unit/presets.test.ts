@@ -36,9 +36,19 @@ describe('presets', () => {
     expect(config.pipelines.image?.limits).toMatchObject({ maxInputPixels: 50_000_000, maxFrames: 100 });
     expect(config.pipelines.image?.renditions.map((r) => r.name)).toEqual(['only']);
   });
+
+  it('null in an override removes what the preset set, e.g. a pipeline', () => {
+    expect(loadKitConfig({ preset: 'entertainment', override: { pipelines: { image: null } } }).pipelines.image).toBeUndefined();
+  });
 });
 
 describe('config validation errors name the problem', () => {
+  it('an output prefix under failures/ is rejected', () => {
+    expect(configError(() => loadKitConfig({ override: { pipelines: { image: { outputPrefix: 'failures/img/' } } } }))).toMatch(
+      /pipelines\.image\.outputPrefix: must not be under 'failures\/'/,
+    );
+  });
+
   it('an unknown preset lists the presets', () => {
     expect(configError(() => loadKitConfig({ preset: 'nope' }))).toBe(
       "Unknown preset 'nope' (choose one of: all, entertainment, education, film, games, ai, consumer-electronics)",
