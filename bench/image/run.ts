@@ -112,7 +112,7 @@ const ratio = (engine: string) => {
 };
 
 printTable(
-  ['engine', 'images', 'CPU s / image', 'images / core-second', 'wall ms / image', 'peak RSS MB', 'kit throughput ÷ engine'],
+  ['engine', 'images', 'CPU s / image', 'images / core-second', 'wall ms / image', 'peak RSS MB', 'output KB', 'kit throughput ÷ engine'],
   summary.map((s) => [
     s.engine,
     s.images,
@@ -120,6 +120,7 @@ printTable(
     s.imagesPerCoreSecond.toFixed(2),
     s.wallMsPerImage.toFixed(0),
     s.peakRssMb.toFixed(0),
+    (s.outputBytes / 1024).toFixed(0),
     `${(kit.imagesPerCoreSecond / s.imagesPerCoreSecond).toFixed(2)}x`,
   ]),
 );
