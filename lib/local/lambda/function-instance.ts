@@ -164,8 +164,11 @@ export class FunctionInstance {
         initMs,
       );
     }
-    if (message instanceof Error) throw message;
     this.pending = undefined;
+    if (message instanceof Error) {
+      // The result promise only ever resolves; this would be a bug in the host, reported as such.
+      return finish({ ok: false, timedOut: false, error: { errorType: 'Runtime.Unknown', errorMessage: message.message } }, initMs);
+    }
     return finish(
       {
         ok: message.ok === true,

@@ -32,6 +32,9 @@ export function lambdaEnvironment(spec: FunctionSpec, endpoints: LocalEndpoints)
     AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
     LAMBDA_TASK_ROOT: spec.codeDirectory,
     _HANDLER: spec.handler,
+    // The function declares its own runtime (e.g. nodejs24.x); the host's older Node is an artifact
+    // of running locally, so the SDK's warning about it would only be noise in every task's logs.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   if (endpoints.dynamoDbEndpoint) env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamoDbEndpoint;
   // The function's variables win, as on Lambda, except the ones that would point it at AWS.

@@ -11,7 +11,10 @@
  */
 const { parentPort, workerData } = require('node:worker_threads');
 const dns = require('node:dns');
+const fs = require('node:fs');
+const Module = require('node:module');
 const path = require('node:path');
+const v8 = require('node:v8');
 
 if (!parentPort) throw new Error('worker-host.cjs must run in a worker thread');
 const port = parentPort;
@@ -22,6 +25,7 @@ const config = workerData;
 captureStream('stdout');
 captureStream('stderr');
 resolveLocalhostNames();
+treatAssetAsPackageRoot();
 if (config.enableSourceMaps) process.setSourceMapsEnabled(true);
 
 /** @type {string | undefined} the invocation whose output is being produced */
@@ -49,6 +53,29 @@ function resolveLocalhostNames() {
   dns.lookup = patched;
 }
 
+/**
+ * On Lambda the asset folder is the root of the file system that matters: a bundle without its
+ * own package.json is CommonJS. Locally the asset sits inside a project whose package.json may
+ * say "type": "module", which would make Node load the bundle as ESM. Files of the asset (outside
+ * its node_modules) are therefore compiled as CommonJS unless the asset itself declares ESM.
+ */
+function treatAssetAsPackageRoot() {
+  const ownPackage = path.join(config.codeDirectory, 'package.json');
+  if (fs.existsSync(ownPackage) && JSON.parse(fs.readFileSync(ownPackage, 'utf8')).type === 'module') return;
+  /** @type {any} */
+  const extensions = /** @type {any} */ (Module)._extensions;
+  const original = extensions['.js'];
+  const root = config.codeDirectory + path.sep;
+  const modules = path.join(config.codeDirectory, 'node_modules') + path.sep;
+  extensions['.js'] = function (/** @type {any} */ module, /** @type {string} */ filename) {
+    if (filename.startsWith(root) && !filename.startsWith(modules)) {
+      module._compile(fs.readFileSync(filename, 'utf8'), filename);
+      return;
+    }
+    original(module, filename);
+  };
+}
+
 /** @param {'stdout' | 'stderr'} name */
 function captureStream(name) {
   const stream = process[name];
@@ -68,9 +95,14 @@ function captureStream(name) {
   stream.write = write;
 }
 
+/**
+ * This environment's memory: its V8 heap plus the off-heap buffers it holds (image bytes live
+ * there). v8 heap statistics are per isolate and cheap; process.memoryUsage() would read the
+ * whole process's RSS from /proc on every sample.
+ */
 function memoryNow() {
-  const usage = process.memoryUsage();
-  return usage.heapUsed + usage.external;
+  const heap = v8.getHeapStatistics();
+  return heap.used_heap_size + heap.external_memory;
 }
 
 /** @param {unknown} error */
@@ -110,7 +142,7 @@ async function invoke(message) {
   let peak = memoryNow();
   const sampler = setInterval(() => {
     peak = Math.max(peak, memoryNow());
-  }, 10);
+  }, 25);
   const info = message.context;
   const context = {
     ...info,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { IntrinsicResolver, type PseudoParameters } from '../assembly/intrinsics.ts';
 import type { AssemblyModel, CfnResource, StackModel } from '../assembly/template.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
@@ -10,6 +11,8 @@ export interface LocalEnvironment {
   readonly accountId: string;
   /** Port of the S3+SQS emulator: queue URLs embed it. */
   readonly sqsPort: number;
+  /** Port of each function URL / HTTP API server, by `<stack>/<logicalId>`. */
+  readonly httpPorts?: ReadonlyMap<string, number>;
 }
 
 /** What `Ref` and `Fn::GetAtt` return for one resource, locally. */
@@ -170,6 +173,20 @@ export class ResourceIndex {
         const arn = `arn:aws:dynamodb:${region}:${accountId}:table/${name}`;
         return { ...base, ref: name, attributes: { Arn: arn, StreamArn: `${arn}/stream/1970-01-01T00:00:00.000` } };
       }
+      case 'AWS::Lambda::Url': {
+        const port = this.environment.httpPorts?.get(`${stackName}/${logicalId}`);
+        const target = String(this.property(stackName, logicalId, 'TargetFunctionArn'));
+        return { ...base, ref: target, attributes: { FunctionArn: target, FunctionUrl: `http://127.0.0.1:${port}/` } };
+      }
+      case 'AWS::ApiGatewayV2::Api': {
+        const port = this.environment.httpPorts?.get(`${stackName}/${logicalId}`);
+        const apiId = localApiId(stackName, logicalId);
+        return { ...base, ref: apiId, attributes: { ApiId: apiId, ApiEndpoint: `http://127.0.0.1:${port}` } };
+      }
+      case 'AWS::ApiGatewayV2::Stage':
+      case 'AWS::ApiGatewayV2::Route':
+      case 'AWS::ApiGatewayV2::Integration':
+        return { ...base, ref: localApiId(stackName, logicalId), attributes: {} };
       case 'AWS::Lambda::Function': {
         const name = named('FunctionName', () => localFunctionName(stackName, logicalId));
         return { ...base, ref: name, attributes: { Arn: `arn:aws:lambda:${region}:${accountId}:function:${name}` } };
@@ -212,6 +229,11 @@ export class ResourceIndex {
       stackId: `arn:aws:cloudformation:${region}:${accountId}:stack/${stackName}/00000000-0000-0000-0000-000000000000`,
     };
   }
+}
+
+/** API Gateway ids are ten lowercase alphanumerics; a hash of the resource keeps them stable. */
+function localApiId(stackName: string, logicalId: string): string {
+  return createHash('sha256').update(`${stackName}/${logicalId}`).digest('hex').slice(0, 10);
 }
 
 /** Parameters with a plain default; SSM-backed ones (CDK's BootstrapVersion) have no local value. */

@@ -10,6 +10,11 @@ export const EMULATED_TYPES = new Set([
   'AWS::Lambda::EventSourceMapping',
   'AWS::Lambda::EventInvokeConfig',
   'Custom::S3BucketNotifications',
+  'AWS::Lambda::Url',
+  'AWS::ApiGatewayV2::Api',
+  'AWS::ApiGatewayV2::Stage',
+  'AWS::ApiGatewayV2::Route',
+  'AWS::ApiGatewayV2::Integration',
 ]);
 
 /** Permissions, telemetry, encryption keys and deploy-time helpers: real on AWS, moot on loopback. */

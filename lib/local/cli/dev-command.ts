@@ -1,0 +1,92 @@
+import type { LocalRuntime } from '../runtime.ts';
+import { join } from 'node:path';
+import { bootRuntime, STATE_DIR } from './boot.ts';
+import { imageDemoInputs, type DemoInput } from './demo-inputs.ts';
+import { clearDevState, writeDevState } from './dev-state.ts';
+import { bold, dim, invocationLine, progress, taskLine } from './format.ts';
+import { journalTasks } from './task-journal.ts';
+
+export interface DevOptions {
+  readonly preset: string;
+  readonly port: number;
+  readonly assembly?: string;
+  /** Skip the demo uploads. */
+  readonly noDemo: boolean;
+}
+
+/** Demo inputs per pipeline id; pipelines without one start idle. */
+const DEMOS: Record<string, () => Promise<DemoInput[]>> = { image: imageDemoInputs };
+
+/** `media-kit dev` (`npm start`): boot, show the demo inputs' outcomes, serve until Ctrl-C. */
+export async function devCommand(options: DevOptions): Promise<number> {
+  const runtime = await bootRuntime({ preset: options.preset, port: options.port, assembly: options.assembly });
+  const journalPath = join(STATE_DIR, 'dev-tasks.jsonl');
+  const journal = journalTasks(runtime, journalPath);
+  try {
+    runtime.tracker.onTerminal((task) => console.log(taskLine(task)));
+    // Retries are part of the story a task tells: show each failed invocation as it happens.
+    runtime.tasks.onCompleted((record) => {
+      if (record.outcome === 'succeeded') return;
+      console.log(invocationLine(record));
+    });
+    writeDevState({
+      pid: process.pid,
+      preset: options.preset,
+      endpoint: runtime.endpoint,
+      region: runtime.region,
+      ...(runtime.dynamoDbEndpoint ? { dynamoDbEndpoint: runtime.dynamoDbEndpoint } : {}),
+      pipelines: runtime.pipelines,
+      startedAt: new Date().toISOString(),
+    });
+    printEndpoints(runtime);
+    console.log(dim(`  every invocation (timings, memory, logs) and outcome: ${journalPath}`));
+
+    let signals = 0;
+    const stopped = new Promise<void>((resolve) => {
+      const stop = () => {
+        // A second Ctrl-C means now: do not wait for a slow shutdown.
+        if (++signals > 1) process.exit(130);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+
+    const demos = options.noDemo ? Promise.resolve() : uploadDemos(runtime);
+    await Promise.race([demos.then(() => progress(`serving on ${runtime.endpoint}; upload with \`npx media-kit upload FILE\`; Ctrl-C stops`)), stopped]);
+    await stopped;
+    progress('stopping…');
+  } finally {
+    clearDevState(process.pid);
+    await runtime.stop();
+    await new Promise<void>((resolve) => journal.end(resolve));
+  }
+  return 0;
+}
+
+function printEndpoints(runtime: LocalRuntime): void {
+  console.log(`${bold('endpoint')}  ${runtime.endpoint}  ${dim(`(S3 + SQS, region ${runtime.region}, any credentials)`)}`);
+  if (runtime.dynamoDbEndpoint) console.log(`${bold('dynamodb')}  ${runtime.dynamoDbEndpoint}`);
+  for (const p of runtime.pipelines) {
+    console.log(`${bold(p.id.padEnd(8))}  s3://${p.ingestBucket}/${p.ingestPrefix}  →  s3://${p.resultsBucket}/${p.outputPrefix}`);
+  }
+  for (const endpoint of runtime.httpEndpoints) {
+    console.log(`${bold(endpoint.kind === 'function-url' ? 'url' : 'http api')}  ${endpoint.url}  ${dim(`(${endpoint.logicalId})`)}`);
+  }
+  const first = runtime.pipelines[0];
+  if (first) {
+    console.log(dim(`  e.g. aws s3 cp photo.jpg s3://${first.ingestBucket}/${first.ingestPrefix} --endpoint-url ${runtime.endpoint}`));
+    console.log(dim(`       SDK: new S3Client({ endpoint: '${runtime.endpoint}', forcePathStyle: true, region: '${runtime.region}' })`));
+  }
+}
+
+async function uploadDemos(runtime: LocalRuntime): Promise<void> {
+  for (const route of runtime.pipelines) {
+    const make = DEMOS[route.id];
+    if (!make) continue;
+    const inputs = await make();
+    progress(`demo: uploading ${inputs.length} ${route.id} inputs (${inputs.map((i) => i.what).join('; ')})`);
+    const tasks = await Promise.all(inputs.map((input) => runtime.upload(route, input.name, input.body, input.contentType)));
+    await Promise.all(tasks.map((t) => t.done));
+  }
+}

@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_PRESET } from '../../presets/index.ts';
+import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
+import { devCommand } from './dev-command.ts';
+import { red } from './format.ts';
+import { presetsCommand } from './presets-command.ts';
+import { runCommand } from './run-command.ts';
+import { uploadCommand } from './upload-command.ts';
+
+const USAGE = `media-kit — run the kit's pipelines on this machine (loopback only)
+
+  media-kit dev     [--preset P] [--port N] [--no-demo]      boot, run the demo inputs, serve until Ctrl-C
+  media-kit run     [--preset P] [--pipeline ID] [--out DIR] [--json] [--timeout S] FILE...
+  media-kit upload  [--pipeline ID] FILE...                    into a running dev runtime
+  media-kit presets [--json]                                   presets and the pipelines each enables
+
+  --assembly DIR    run an existing cloud assembly instead of synthesizing the preset
+Pipelines: image, video, settlement, inference. Default preset: ${DEFAULT_PRESET}.
+Exit codes (run): 0 all succeeded, 2 some failed, 1 runtime error or timeout.`;
+
+/** Parses argv, runs one command, and maps every failure to a message and exit code 1. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        preset: { type: 'string', default: DEFAULT_PRESET },
+        port: { type: 'string' },
+        pipeline: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        timeout: { type: 'string', default: '300' },
+        assembly: { type: 'string' },
+        'no-demo': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help || command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      console.log(USAGE);
+      return command === undefined ? 1 : 0;
+    }
+    const common = { preset: values.preset, ...(values.assembly ? { assembly: values.assembly } : {}) };
+    switch (command) {
+      case 'dev':
+        return await devCommand({ ...common, port: positiveInt(values.port ?? '4566', '--port'), noDemo: values['no-demo'] });
+      case 'run':
+        return await runCommand({
+          ...common,
+          files: positionals,
+          ...(values.pipeline ? { pipeline: values.pipeline } : {}),
+          ...(values.out ? { out: values.out } : {}),
+          json: values.json,
+          timeoutSeconds: positiveInt(values.timeout, '--timeout'),
+        });
+      case 'upload':
+        return await uploadCommand({ files: positionals, ...(values.pipeline ? { pipeline: values.pipeline } : {}) });
+      case 'presets':
+        return presetsCommand({ json: values.json });
+      default:
+        throw new LocalRuntimeError(LocalErrorCode.USAGE, `Unknown command '${command}'\n\n${USAGE}`);
+    }
+  } catch (error) {
+    if (error instanceof LocalRuntimeError) {
+      process.stderr.write(`${red(`media-kit: ${error.code}`)} ${error.message}\n`);
+    } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${red('media-kit: USAGE')} ${(error as Error).message}\n\n${USAGE}\n`);
+    } else {
+      process.stderr.write(`${red('media-kit: unexpected error')} ${(error as Error).stack ?? String(error)}\n`);
+    }
+    return 1;
+  }
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new LocalRuntimeError(LocalErrorCode.USAGE, `${flag} takes a whole number, not '${value}'`);
+  return n;
+}

@@ -1,0 +1,86 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
+import type { Task } from '../tasks/outcome-tracker.ts';
+
+export interface OutputReport {
+  readonly bucket: string;
+  readonly key: string;
+  readonly bytes: number;
+  readonly contentType: string;
+  path?: string;
+}
+
+/** One item of the `run` report (DESIGN.md, "CLI contract"). */
+export interface ItemReport {
+  readonly input: string;
+  readonly pipeline: string;
+  readonly key: string;
+  readonly status: 'succeeded' | 'failed' | 'pending';
+  readonly attempts: number;
+  readonly durationMs: number;
+  readonly outputs: OutputReport[];
+  result?: unknown;
+  error?: { code: string; message: string };
+}
+
+export interface RunReport {
+  readonly preset: string;
+  readonly items: ItemReport[];
+  readonly summary: { succeeded: number; failed: number; pending?: number; wallMs: number };
+}
+
+/**
+ * What one task produced: its result (the manifest) and every object in its output folder, or
+ * its error. With `outDir`, outputs (and a failure record) are downloaded under their keys.
+ */
+export async function describeTask(s3: S3Client, input: string, task: Task, outDir?: string): Promise<ItemReport> {
+  const { pipeline } = task;
+  // Fields in the order DESIGN.md shows them.
+  const base = (status: ItemReport['status']) => ({
+    input,
+    pipeline: pipeline.id,
+    key: task.key,
+    status,
+    attempts: task.attempts,
+    durationMs: Math.round((task.endedAt ?? Date.now()) - task.uploadedAt),
+  });
+  if (task.status === 'pending') {
+    return { ...base('pending'), outputs: [], error: { code: 'TIMEOUT', message: 'No terminal outcome before the timeout' } };
+  }
+  if (task.status === 'failed') {
+    const item: ItemReport = { ...base('failed'), outputs: [], error: { code: task.error?.code ?? 'UNKNOWN', message: task.error?.message ?? '' } };
+    if (outDir && task.end === 'failure-record') await download(s3, pipeline.resultsBucket, task.failureKey, outDir);
+    return item;
+  }
+  const folder = task.resultKey.slice(0, task.resultKey.lastIndexOf('/') + 1);
+  const outputs: OutputReport[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: pipeline.resultsBucket, Prefix: folder, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: pipeline.resultsBucket, Key: object.Key! }));
+      outputs.push({ bucket: pipeline.resultsBucket, key: object.Key!, bytes: object.Size ?? 0, contentType: head.ContentType ?? 'application/octet-stream' });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const manifest = await s3.send(new GetObjectCommand({ Bucket: pipeline.resultsBucket, Key: task.resultKey }));
+  const result = JSON.parse(await manifest.Body!.transformToString()) as unknown;
+  if (outDir) {
+    for (const output of outputs) output.path = await download(s3, output.bucket, output.key, outDir);
+  }
+  return { ...base('succeeded'), outputs, result };
+}
+
+async function download(s3: S3Client, bucket: string, key: string, outDir: string): Promise<string> {
+  const root = resolve(outDir);
+  const path = resolve(root, ...key.split('/'));
+  if (!path.startsWith(`${root}${sep}`)) {
+    throw new LocalRuntimeError(LocalErrorCode.USAGE, `Output key ${key} would be written outside ${outDir}`, { key });
+  }
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, await object.Body!.transformToByteArray());
+  return path;
+}

@@ -1,0 +1,79 @@
+import type { LocalRuntime } from '../runtime.ts';
+import type { Task } from '../tasks/outcome-tracker.ts';
+import { bootRuntime } from './boot.ts';
+import { bold, green, progress, red, taskLine } from './format.ts';
+import { readInputs, routeFor } from './inputs.ts';
+import { describeTask, type RunReport } from './report.ts';
+
+export interface RunOptions {
+  readonly preset: string;
+  readonly files: readonly string[];
+  readonly pipeline?: string;
+  readonly out?: string;
+  readonly json: boolean;
+  readonly timeoutSeconds: number;
+  readonly assembly?: string;
+}
+
+/**
+ * `media-kit run`: boot, upload each file to its pipeline, wait until every upload is terminal,
+ * report, shut down. Exit 0 all succeeded, 2 some failed, 1 timeout (runtime errors throw).
+ */
+export async function runCommand(options: RunOptions): Promise<number> {
+  const inputs = readInputs(options.files, options.pipeline);
+  const started = performance.now();
+  const runtime = await bootRuntime({ preset: options.preset, assembly: options.assembly });
+  try {
+    const routes = inputs.map((input) => routeFor(runtime.pipelines, input.pipeline, options.preset));
+    if (!options.json) progress(`uploading ${inputs.length} file${inputs.length === 1 ? '' : 's'}…`);
+    const tasks = await Promise.all(inputs.map((input, i) => runtime.upload(routes[i]!, input.name, input.body, input.contentType)));
+    if (!options.json) for (const task of tasks) void task.done.then((t) => console.log(taskLine(t)));
+    const timedOut = !(await settleWithin(tasks, options.timeoutSeconds * 1000));
+    const report: RunReport = {
+      preset: options.preset,
+      items: await Promise.all(inputs.map((input, i) => describeTask(runtime.s3, input.input, tasks[i]!, options.out))),
+      summary: { succeeded: 0, failed: 0, wallMs: 0 },
+    };
+    const succeeded = report.items.filter((i) => i.status === 'succeeded').length;
+    const failed = report.items.filter((i) => i.status === 'failed').length;
+    const pending = report.items.length - succeeded - failed;
+    Object.assign(report.summary, { succeeded, failed, ...(pending > 0 ? { pending } : {}), wallMs: Math.round(performance.now() - started) });
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      printSummary(runtime, report, options.out);
+    }
+    if (timedOut) {
+      progress(red(`${pending} upload${pending === 1 ? '' : 's'} not terminal after ${options.timeoutSeconds} s`));
+      return 1;
+    }
+    return failed > 0 ? 2 : 0;
+  } finally {
+    await runtime.stop();
+  }
+}
+
+function settleWithin(tasks: readonly Task[], ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    Promise.all(tasks.map((t) => t.done)).then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function printSummary(runtime: LocalRuntime, report: RunReport, out: string | undefined): void {
+  for (const item of report.items) {
+    if (item.status !== 'succeeded') continue;
+    for (const output of item.outputs) {
+      console.log(`    ${output.key}  ${output.contentType}  ${output.bytes} B${output.path ? `  → ${output.path}` : ''}`);
+    }
+  }
+  const { succeeded, failed, wallMs } = report.summary;
+  const invocations = runtime.tasks.all().length;
+  console.log(
+    bold(`${green(`${succeeded} succeeded`)}, ${failed > 0 ? red(`${failed} failed`) : '0 failed'} in ${(wallMs / 1000).toFixed(1)} s`) +
+      ` (${invocations} invocation${invocations === 1 ? '' : 's'})${out ? `; outputs in ${out}` : ''}`,
+  );
+}

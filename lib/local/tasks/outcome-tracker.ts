@@ -1,0 +1,190 @@
+import type { SpyMessage } from 'fauxqs';
+import { failureRecordKey, MANIFEST_NAME, outputFolder } from '../../../functions/shared/keys.ts';
+import { s3KeysInBody } from '../event-sources/s3-keys-in-body.ts';
+import type { PipelineRoute } from '../pipelines.ts';
+import type { TaskLog } from './task-log.ts';
+
+/** Keys whose latest tasks stay findable by {@link OutcomeTracker.taskFor}; bounds a long dev session. */
+const RECENT_KEYS = 50_000;
+
+export type TaskStatus = 'pending' | 'succeeded' | 'failed';
+
+/** What made a task terminal: the three outcomes of DESIGN.md, and the runtime's own failures. */
+export type TaskEnd = 'result' | 'failure-record' | 'dead-letter-queue' | 'failure-destination' | 'dropped' | 'undeliverable';
+
+export interface TaskError {
+  readonly code: string;
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}
+
+/** One upload's journey: from the S3 event to exactly one terminal state. */
+export interface Task {
+  readonly pipeline: PipelineRoute;
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadedAt: number;
+  readonly resultKey: string;
+  readonly failureKey: string;
+  status: TaskStatus;
+  end?: TaskEnd;
+  endedAt?: number;
+  attempts: number;
+  error?: TaskError;
+  readonly done: Promise<Task>;
+}
+
+export type TaskListener = (task: Task) => void;
+
+/** Reads a failure record so a failed task can carry its code and message. */
+export type FailureReader = (bucket: string, key: string) => Promise<TaskError>;
+
+/**
+ * Decides when each upload is terminal (DESIGN.md: a result, a failure record, or a message in the
+ * DLQ) by watching the emulator's own event stream: the manifest or failure record being written
+ * in the results bucket, or the work queue moving the message to its DLQ. Each upload resolves
+ * once; a late duplicate (a redelivered message rewriting its result) finds no pending task.
+ */
+export class OutcomeTracker {
+  private readonly pendingByKey = new Map<string, Task[]>();
+  private readonly byResultKey = new Map<string, Task[]>();
+  private readonly byFailureKey = new Map<string, Task[]>();
+  private readonly waiters: { bucket: string; key: string; since: number; resolve: (task: Task) => void }[] = [];
+  private readonly recent = new Map<string, Task[]>();
+  private readonly listeners: TaskListener[] = [];
+  private readonly settle = new WeakMap<Task, (task: Task) => void>();
+
+  constructor(
+    private readonly tasks: TaskLog,
+    private readonly readFailure: FailureReader,
+    private readonly onError: (error: Error) => void,
+  ) {}
+
+  onTerminal(listener: TaskListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The upload of `bucket/key` was notified to `pipeline`: it is a task from now on. */
+  expect(pipeline: PipelineRoute, bucket: string, key: string, uploadedAt: number): Task {
+    let settle!: (task: Task) => void;
+    const done = new Promise<Task>((resolve) => {
+      settle = resolve;
+    });
+    const folder = outputFolder(key, pipeline.ingestPrefix, pipeline.outputPrefix);
+    const task: Task = {
+      pipeline,
+      bucket,
+      key,
+      uploadedAt,
+      resultKey: `${folder}${MANIFEST_NAME}`,
+      failureKey: failureRecordKey(key),
+      status: 'pending',
+      attempts: 0,
+      done,
+    };
+    this.settle.set(task, settle);
+    push(this.pendingByKey, `${bucket}\n${key}`, task);
+    push(this.byResultKey, `${pipeline.resultsBucket}\n${task.resultKey}`, task);
+    push(this.byFailureKey, `${pipeline.resultsBucket}\n${task.failureKey}`, task);
+    const recentKey = `${bucket}\n${key}`;
+    const recent = this.recent.get(recentKey) ?? [];
+    recent.push(task);
+    if (recent.length > 5) recent.shift();
+    // Re-inserted so the map stays in last-use order and the oldest key is the one dropped.
+    this.recent.delete(recentKey);
+    this.recent.set(recentKey, recent);
+    if (this.recent.size > RECENT_KEYS) this.recent.delete(this.recent.keys().next().value!);
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const waiter = this.waiters[i]!;
+      if (waiter.bucket === bucket && waiter.key === key && uploadedAt >= waiter.since) {
+        this.waiters.splice(i, 1);
+        waiter.resolve(task);
+      }
+    }
+    return task;
+  }
+
+  /** The task for an upload of `bucket/key` made at or after `since`, once its event is seen. */
+  taskFor(bucket: string, key: string, since: number): Promise<Task> {
+    const known = this.recent.get(`${bucket}\n${key}`)?.find((task) => task.uploadedAt >= since);
+    if (known) return Promise.resolve(known);
+    return new Promise((resolve) => this.waiters.push({ bucket, key, since, resolve }));
+  }
+
+  pending(): Task[] {
+    return [...this.pendingByKey.values()].flat();
+  }
+
+  /** Fails a task that nothing else would ever end: its event was undeliverable or exhausted its retries. */
+  fail(bucket: string, key: string, end: Exclude<TaskEnd, 'result' | 'failure-record' | 'dead-letter-queue'>, error: TaskError): void {
+    const task = this.pendingByKey.get(`${bucket}\n${key}`)?.[0];
+    if (task) this.finish(task, 'failed', end, error);
+  }
+
+  handle(message: SpyMessage): void {
+    if (message.service === 's3' && message.status === 'uploaded') {
+      const id = `${message.bucket}\n${message.key}`;
+      const succeeded = this.byResultKey.get(id)?.[0];
+      if (succeeded) {
+        this.finish(succeeded, 'succeeded', 'result');
+        return;
+      }
+      const failed = this.byFailureKey.get(id)?.[0];
+      if (failed) {
+        this.readFailure(message.bucket, message.key).then(
+          (error) => this.finish(failed, 'failed', 'failure-record', error),
+          (error: unknown) => {
+            this.onError(new Error(`Reading failure record s3://${message.bucket}/${message.key} failed: ${(error as Error).message}`));
+            this.finish(failed, 'failed', 'failure-record', { code: 'FAILURE_RECORD_UNREADABLE', message: (error as Error).message });
+          },
+        );
+        // Claimed now, so a second write of the same record cannot resolve it twice.
+        this.unindex(failed);
+      }
+      return;
+    }
+    if (message.service === 'sqs' && message.status === 'dlq') {
+      for (const { bucket, key } of s3KeysInBody(message.body)) {
+        const task = this.pendingByKey.get(`${bucket}\n${key}`)?.find((t) => t.pipeline.queueName === message.queueName);
+        if (!task) continue;
+        const lastError = this.tasks.invocationsFor(key).at(-1)?.error;
+        this.finish(task, 'failed', 'dead-letter-queue', {
+          code: 'DEAD_LETTERED',
+          message: `Moved to the dead-letter queue after ${this.tasks.attempts(key)} attempts${lastError ? `; last error: ${lastError.errorType}: ${lastError.errorMessage}` : ''}`,
+        });
+      }
+    }
+  }
+
+  private finish(task: Task, status: 'succeeded' | 'failed', end: TaskEnd, error?: TaskError): void {
+    if (task.status !== 'pending') return;
+    this.unindex(task);
+    task.status = status;
+    task.end = end;
+    task.endedAt = Date.now();
+    task.attempts = Math.max(1, this.tasks.attempts(task.key));
+    if (error) task.error = error;
+    this.settle.get(task)?.(task);
+    for (const listener of this.listeners) listener(task);
+  }
+
+  private unindex(task: Task): void {
+    remove(this.pendingByKey, `${task.bucket}\n${task.key}`, task);
+    remove(this.byResultKey, `${task.pipeline.resultsBucket}\n${task.resultKey}`, task);
+    remove(this.byFailureKey, `${task.pipeline.resultsBucket}\n${task.failureKey}`, task);
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function remove<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (!list) return;
+  const at = list.indexOf(value);
+  if (at >= 0) list.splice(at, 1);
+  if (list.length === 0) map.delete(key);
+}
