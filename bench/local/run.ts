@@ -15,7 +15,7 @@
  * The preset is `all` with a batching window of 0 (bench/local/bench-config.json): the default
  * 1 s window is a deliberate cost/latency trade of the preset, not runtime overhead.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,7 @@ import { toLambdaSqsRecord } from '../../lib/local/event-sources/sqs-event.ts';
 import { lambdaEnvironment } from '../../lib/local/lambda/lambda-environment.ts';
 import type { FunctionSpec } from '../../lib/local/lambda/function-spec.ts';
 import { s3EventRecord } from '../../lib/local/notifications/s3-event-record.ts';
+import { percentile, printTable, writeResults } from '../lib/report.ts';
 import { LocalRuntime } from '../../lib/local/runtime.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -53,10 +54,6 @@ async function inputs(count: number): Promise<Buffer[]> {
   return Array.from({ length: count }, (_, i) => variants[i % variants.length]!);
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 async function pool<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -218,10 +215,11 @@ async function main(): Promise<void> {
       ],
       ['one at a time p50 (ms)', overhead.coreP50.toFixed(1), '', '', overhead.runtimeP50.toFixed(1), ratio(overhead.runtimeP50, overhead.coreP50), ''],
     ];
-    const table = [
-      `| ${COUNT} images, 320x240 JPEG → ${options.renditions.length} renditions | direct core | bundle in-process | bundle in workers | local runtime | runtime vs core | runtime vs workers |`,
-      '|---|---:|---:|---:|---:|---:|---:|',
-      ...rows.map((r) => `| ${r.join(' | ')} |`),
+    printTable(
+      [`${COUNT} images, 320x240 JPEG → ${options.renditions.length} renditions`, 'direct core', 'bundle in-process', 'bundle in workers', 'local runtime', 'runtime vs core', 'runtime vs workers'],
+      rows,
+    );
+    const notes = [
       '',
       `runtime overhead per task (one at a time, runtime − core): p50 ${overhead.p50.toFixed(1)} ms, p99 ${overhead.p99.toFixed(1)} ms ` +
         `(target < 20 ms at p50: ${overhead.p50 < 20 ? 'met' : 'MISSED'})`,
@@ -230,12 +228,8 @@ async function main(): Promise<void> {
         `${ratio(bundle.perSecond, workers.perSecond)}x (in-process ÷ workers), queue + notifications + upload ${ratio(workers.perSecond, local.perSecond)}x (workers ÷ runtime)`,
       failed > 0 ? `WARNING: ${failed} uploads did not succeed` : `all ${COUNT} uploads succeeded; ${runtime.tasks.all().length} invocations`,
     ].join('\n');
-    console.log(table);
+    console.log(notes);
     const result = {
-      benchmark: 'local-runtime',
-      date: new Date().toISOString(),
-      node: process.version,
-      cpus: cpus().length,
       count: COUNT,
       sequential: SEQUENTIAL,
       concurrency,
@@ -253,10 +247,7 @@ async function main(): Promise<void> {
         throughputWorkersVsRuntime: workers.perSecond / local.perSecond,
       },
     };
-    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    const file = join(ROOT, 'bench', 'results', `local-runtime-${result.date.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-    log(`wrote ${file}`);
+    log(`wrote ${writeResults('local-runtime', result)}`);
   } finally {
     await runtime.stop();
   }
