@@ -23,17 +23,20 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export class PermanentError extends Error {
-  override readonly name = 'PermanentError';
-
+/** An error with a stable code clients match on and details for whoever reads the record. */
+export class CodedError<Code extends string> extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: Code,
     message: string,
     readonly details: Record<string, unknown> = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);
   }
+}
+
+export class PermanentError extends CodedError<ErrorCode> {
+  override readonly name = 'PermanentError';
 }
 
 export function isPermanentError(error: unknown): error is PermanentError {

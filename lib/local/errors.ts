@@ -1,3 +1,5 @@
+import { CodedError } from '../../functions/shared/errors.ts';
+
 /**
  * Errors the local runtime raises. Codes are stable strings: the CLI prints them and tests
  * match on them, so never rename one.
@@ -30,15 +32,6 @@ export const LocalErrorCode = {
 
 export type LocalErrorCode = (typeof LocalErrorCode)[keyof typeof LocalErrorCode];
 
-export class LocalRuntimeError extends Error {
+export class LocalRuntimeError extends CodedError<LocalErrorCode> {
   override readonly name = 'LocalRuntimeError';
-
-  constructor(
-    readonly code: LocalErrorCode,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
