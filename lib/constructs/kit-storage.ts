@@ -1,5 +1,7 @@
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { acknowledgeNotificationsHandler } from './nag.ts';
 import { SecureBucket } from './secure-bucket.ts';
 
 export interface KitStorageProps {
@@ -11,6 +13,12 @@ export interface KitStorageProps {
   readonly resultsNoncurrentVersionDays?: number;
   /** Expire S3 access logs after this many days. @default 90 */
   readonly accessLogExpirationDays?: number;
+  /**
+   * Publish the results bucket's object events to EventBridge: `Object Created` for a manifest is a
+   * result, for `failures/…` a rejected input — what comes next subscribes with a rule.
+   * @default true
+   */
+  readonly resultsEventBridge?: boolean;
 }
 
 /**
@@ -40,6 +48,8 @@ export class KitStorage extends Construct {
       versioned: true,
       expireAfterDays: props.resultsExpirationDays,
       noncurrentVersionExpirationDays: props.resultsNoncurrentVersionDays ?? 30,
+      eventBridgeEnabled: props.resultsEventBridge ?? true,
     }).bucket;
+    acknowledgeNotificationsHandler(Stack.of(this));
   }
 }

@@ -5,11 +5,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import type { KitFunction } from './kit-function.ts';
-import { acknowledge, prefixGrantFinding } from './nag.ts';
+import { acknowledge, acknowledgeNotificationsHandler, prefixGrantFinding } from './nag.ts';
 import { WorkQueue } from './work-queue.ts';
-
-/** The logical id CDK gives its one-per-stack handler for Custom::S3BucketNotifications. */
-const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
 
 export interface QueueWorkerProps {
   /** The bucket uploads land in. */
@@ -68,25 +65,4 @@ export class QueueWorker extends Construct {
     );
     acknowledgeNotificationsHandler(Stack.of(this));
   }
-}
-
-/** CDK's own bucket-notification custom resource: the kit cannot change how it is built. */
-function acknowledgeNotificationsHandler(stack: Stack): void {
-  const handler = stack.node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_ID);
-  if (!handler) return;
-  acknowledge(
-    handler,
-    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    "CDK's Custom::S3BucketNotifications handler is created by aws-cdk-lib with this managed policy; it runs only during deployments",
-  );
-  acknowledge(
-    handler,
-    'AwsSolutions-IAM5[Resource::*]',
-    'PutBucketNotification on the stack\'s buckets is set by aws-cdk-lib\'s notifications handler, which takes bucket names at deploy time',
-  );
-  acknowledge(
-    handler,
-    'AwsSolutions-L1',
-    "aws-cdk-lib picks the notifications handler's Python runtime; it is a deploy-time custom resource, never on the request path",
-  );
 }

@@ -28,6 +28,8 @@ export interface SecureBucketProps {
   readonly noncurrentVersionExpirationDays?: number;
   /** Abort incomplete multipart uploads after this many days. @default 7 */
   readonly abortIncompleteMultipartUploadDays?: number;
+  /** Publish object events to EventBridge's default bus, for consumers outside the kit. @default false */
+  readonly eventBridgeEnabled?: boolean;
   /** @default RemovalPolicy.RETAIN: media and results outlive a stack deletion unless you say so */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -66,6 +68,7 @@ export class SecureBucket extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: props.versioned ?? false,
+      eventBridgeEnabled: props.eventBridgeEnabled ?? false,
       lifecycleRules,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       serverAccessLogsBucket: props.accessLogsBucket,

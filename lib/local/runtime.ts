@@ -147,7 +147,7 @@ export class LocalRuntime {
       this.hosts.set(spec.name, new FunctionHost(spec, lambdaEnvironment(spec, endpoints), account));
     }
 
-    this.rules = readNotificationRules(index);
+    this.rules = readNotificationRules(index, (message) => this.warn(message));
     for (const rule of this.rules) {
       if (rule.target.kind === 'function' && !this.hosts.has(rule.target.functionName)) {
         throw new LocalRuntimeError(LocalErrorCode.RESOURCE_UNSUPPORTED, `Bucket ${rule.bucket} notifies ${rule.target.functionName}, which cannot run locally`);

@@ -63,8 +63,10 @@ export const kitConfigSchema = z
         resultsExpirationDays: z.number().int().min(1).optional(),
         resultsNoncurrentVersionDays: z.number().int().min(1).default(30),
         accessLogExpirationDays: z.number().int().min(1).default(90),
+        /** Results bucket events (manifests, failure records) to EventBridge. @default true */
+        resultsEventBridge: z.boolean().default(true),
       })
-      .default({ resultsNoncurrentVersionDays: 30, accessLogExpirationDays: 90 }),
+      .default({ resultsNoncurrentVersionDays: 30, accessLogExpirationDays: 90, resultsEventBridge: true }),
     pipelines: z
       .strictObject({
         image: imagePipelineSchema.optional(),

@@ -117,9 +117,13 @@ describe('image pipeline wiring', () => {
     });
   });
 
-  it('never notifies on the results bucket, so outputs cannot re-trigger a pipeline', () => {
-    const notified = Object.values(resources(template, 'Custom::S3BucketNotifications')).map((n) => n.Properties.BucketName);
-    expect(notified).toEqual([{ Ref: ingestId }]);
+  it('never queues results-bucket events, so outputs cannot re-trigger a pipeline; they go to EventBridge', () => {
+    const byBucket = Object.fromEntries(
+      Object.values(resources(template, 'Custom::S3BucketNotifications')).map((n) => [n.Properties.BucketName.Ref, n.Properties.NotificationConfiguration]),
+    );
+    expect(Object.keys(byBucket).sort()).toEqual([ingestId, resultsId].sort());
+    expect(byBucket[resultsId]).toEqual({ EventBridgeConfiguration: {} });
+    expect(byBucket[ingestId].EventBridgeConfiguration).toBeUndefined();
   });
 
   it('derives the visibility timeout (6 x function timeout) and dead-letters after 3 receives', () => {
@@ -219,6 +223,8 @@ describe('config reaches the template', () => {
     const { template: t } = synthKit('games');
     t.resourceCountIs('AWS::S3::Bucket', 3);
     t.resourceCountIs('AWS::SQS::Queue', 0);
-    t.resourceCountIs('AWS::Lambda::Function', 0);
+    // The only function is CDK's deploy-time handler that turns on the results bucket's EventBridge events.
+    const functions = Object.values(resources(t, 'AWS::Lambda::Function'));
+    expect(functions.map((f) => f.Properties.Description)).toEqual([expect.stringContaining('Custom::S3BucketNotifications')]);
   });
 });

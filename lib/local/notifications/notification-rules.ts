@@ -41,29 +41,37 @@ interface RawNotificationConfiguration {
  * Bucket notification rules from CDK's Custom::S3BucketNotifications resources and from buckets'
  * own NotificationConfiguration property (the two ways a template can configure them). A rule
  * whose destination is not emulated fails start: a pipeline without its trigger would look
- * alive and never run.
+ * alive and never run. Publishing to EventBridge is for consumers outside the template (the
+ * results bucket announces manifests and failure records that way), so it only earns a warning.
  */
-export function readNotificationRules(index: ResourceIndex): NotificationRule[] {
+export function readNotificationRules(index: ResourceIndex, warn: (message: string) => void = () => undefined): NotificationRule[] {
   const rules: NotificationRule[] = [];
   for (const { stackName, logicalId } of index.resourcesOfType('Custom::S3BucketNotifications')) {
     const bucket = String(index.property(stackName, logicalId, 'BucketName'));
     const config = (index.property(stackName, logicalId, 'NotificationConfiguration') ?? {}) as RawNotificationConfiguration;
-    rules.push(...rulesOf(index, bucket, config, `${stackName}/${logicalId}`));
+    rules.push(...rulesOf(index, bucket, config, `${stackName}/${logicalId}`, warn));
   }
   for (const { stackName, logicalId } of index.resourcesOfType('AWS::S3::Bucket')) {
     const config = index.property(stackName, logicalId, 'NotificationConfiguration') as RawNotificationConfiguration | undefined;
-    if (config) rules.push(...rulesOf(index, index.identity(stackName, logicalId).ref, config, `${stackName}/${logicalId}`));
+    if (config) rules.push(...rulesOf(index, index.identity(stackName, logicalId).ref, config, `${stackName}/${logicalId}`, warn));
   }
   return rules;
 }
 
-function rulesOf(index: ResourceIndex, bucket: string, config: RawNotificationConfiguration, where: string): NotificationRule[] {
-  if (config.TopicConfigurations?.length || config.EventBridgeConfiguration) {
-    throw new LocalRuntimeError(
-      LocalErrorCode.RESOURCE_UNSUPPORTED,
-      `${where} sends bucket events to SNS or EventBridge, which the local runtime does not deliver`,
-      { where },
-    );
+function rulesOf(
+  index: ResourceIndex,
+  bucket: string,
+  config: RawNotificationConfiguration,
+  where: string,
+  warn: (message: string) => void,
+): NotificationRule[] {
+  if (config.TopicConfigurations?.length) {
+    throw new LocalRuntimeError(LocalErrorCode.RESOURCE_UNSUPPORTED, `${where} sends bucket events to SNS, which the local runtime does not deliver`, {
+      where,
+    });
+  }
+  if (config.EventBridgeConfiguration) {
+    warn(`${where} publishes its object events to EventBridge on AWS; locally they are not published`);
   }
   const rules: NotificationRule[] = [];
   const add = (raw: RawConfiguration, target: NotificationTarget) => {

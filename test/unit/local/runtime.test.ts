@@ -33,6 +33,7 @@ describe('LocalRuntime on a hand-made assembly', () => {
       resources: {
         ...queuePipelineResources({ functionLogicalId: 'Worker', visibilityTimeout: 2, maxReceiveCount: 2, windowSeconds: 0 }),
         Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
+        Announcer: { Type: 'AWS::S3::Bucket', Properties: { NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } } },
       },
     });
     runtime = await LocalRuntime.start({ assemblyDirectory: dir, onWarning: (w) => warnings.push(w), onError: (e) => errors.push(e) });
@@ -59,7 +60,10 @@ describe('LocalRuntime on a hand-made assembly', () => {
         queueName: 'Tiny-Work',
       },
     ]);
-    expect(warnings).toEqual(['Not emulated locally, ignored: AWS::SNS::Topic (Topic)']);
+    expect(warnings).toEqual([
+      'Not emulated locally, ignored: AWS::SNS::Topic (Topic)',
+      'Tiny/Announcer publishes its object events to EventBridge on AWS; locally they are not published',
+    ]);
     expect(runtime.inventory.notNeeded.get('deploy-time custom resource handler')).toBe(1);
   });
 
