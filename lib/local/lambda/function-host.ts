@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Semaphore } from './concurrency.ts';
-import { FunctionInstance, type InstanceInvocation } from './function-instance.ts';
+import { FunctionInstance, type InstanceInvocation, type InvocationError } from './function-instance.ts';
 import type { FunctionSpec } from './function-spec.ts';
+
+/** What an invocation that arrives (or gets its turn) after stop() fails with. */
+export const STOPPING: InvocationError = Object.freeze({ errorType: 'Runtime.Stopping', errorMessage: 'The local runtime is stopping: the invocation did not run' });
 
 export interface Invocation extends InstanceInvocation {
   readonly functionName: string;
@@ -36,23 +39,15 @@ export class FunctionHost {
 
   async invoke(event: unknown, requestId: string = randomUUID()): Promise<Invocation> {
     if (this.reserved?.limit === 0) {
-      const now = Date.now();
-      return this.record({
-        requestId,
-        ok: false,
-        timedOut: false,
-        coldStart: false,
-        startedAt: now,
-        endedAt: now,
-        durationMs: 0,
-        logs: [],
-        error: { errorType: 'TooManyRequestsException', errorMessage: 'Reserved concurrency is 0: the function is throttled' },
-      });
+      return this.refused(requestId, { errorType: 'TooManyRequestsException', errorMessage: 'Reserved concurrency is 0: the function is throttled' });
     }
+    if (this.stopped) return this.refused(requestId, STOPPING);
     await this.reserved?.acquire();
     await this.accountConcurrency.acquire();
-    const instance = this.idle.pop() ?? this.start();
     try {
+      // stop() may have run while this call waited for a slot: a worker started now would outlive it.
+      if (this.stopped) return this.refused(requestId, STOPPING);
+      const instance = this.idle.pop() ?? this.start();
       const outcome = await instance.invoke(event, {
         awsRequestId: requestId,
         functionName: this.spec.name,
@@ -63,6 +58,7 @@ export class FunctionHost {
         logStreamName: `local/[$LATEST]${this.spec.logicalId}`,
       });
       if (instance.alive && !this.stopped) this.idle.push(instance);
+      else if (this.stopped) await instance.terminate();
       return this.record(outcome);
     } finally {
       this.accountConcurrency.release();
@@ -77,6 +73,7 @@ export class FunctionHost {
   }
 
   private start(): FunctionInstance {
+    if (this.stopped) throw new Error(`${this.spec.name} is stopped: no new execution environment starts`);
     const instance = new FunctionInstance(this.spec, this.environment, (gone) => {
       this.all.delete(gone);
       const at = this.idle.indexOf(gone);
@@ -84,6 +81,12 @@ export class FunctionHost {
     });
     this.all.add(instance);
     return instance;
+  }
+
+  /** An invocation that never reached an execution environment. */
+  private refused(requestId: string, error: InvocationError): Invocation {
+    const now = Date.now();
+    return this.record({ requestId, ok: false, timedOut: false, coldStart: false, startedAt: now, endedAt: now, durationMs: 0, logs: [], error });
   }
 
   private record(outcome: InstanceInvocation): Invocation {
