@@ -53,7 +53,8 @@ export class SqsPoller {
     while (!this.abort.signal.aborted) {
       try {
         const batch = await this.collectBatch();
-        if (batch.length > 0) await this.process(batch);
+        // A batch that arrives once stop() began is left in flight: the queue redelivers it later.
+        if (batch.length > 0 && !this.abort.signal.aborted) await this.process(batch);
       } catch (error) {
         if (this.abort.signal.aborted) return;
         this.onError(new Error(`Polling ${this.config.queueName} failed: ${(error as Error).message}`, { cause: error }));
@@ -99,10 +100,13 @@ export class SqsPoller {
       function: this.target.spec.name,
       requestId,
       source: queueName,
-      inputKeys: records.flatMap((r) => s3KeysInBody(r.body).map((o) => o.key)),
+      // Each record counts its own deliveries: a batch mixes first deliveries and retries.
+      inputs: records.flatMap((r) => {
+        const attempt = Number(r.attributes.ApproximateReceiveCount) || 1;
+        return s3KeysInBody(r.body).map((object) => ({ ...object, attempt }));
+      }),
       attempt: Math.max(...records.map((r) => Number(r.attributes.ApproximateReceiveCount) || 1)),
       batchSize: records.length,
-      startedAt: Date.now(),
       memoryMb: this.target.spec.memoryMb,
     });
     const invocation = await this.target.invoke({ Records: records }, requestId);
@@ -116,22 +120,15 @@ export class SqsPoller {
       failed = new Set();
     }
     const succeeded = batch.filter((m) => !failed.has(m.MessageId ?? ''));
-    // Also while stopping: a batch that finished in the grace period must not be redelivered.
-    if (succeeded.length > 0) await this.delete(succeeded);
-
-    Object.assign(record, {
-      endedAt: invocation.endedAt,
-      durationMs: invocation.durationMs,
-      billedDurationMs: invocation.billedDurationMs,
-      peakMemoryMb: invocation.peakMemoryMb,
-      coldStart: invocation.coldStart,
-      initDurationMs: invocation.initDurationMs,
-      outcome: invocation.timedOut ? 'timeout' : !invocation.ok ? 'failed' : failed.size === 0 ? 'succeeded' : failed.size === records.length ? 'failed' : 'partial',
-      failedItems: [...failed],
-      error: invocation.error,
-      logs: invocation.logs,
-    });
-    this.tasks.completed(record);
+    try {
+      // Also while stopping: a batch that finished in the grace period must not be redelivered.
+      if (succeeded.length > 0) await this.delete(succeeded);
+    } finally {
+      this.tasks.finish(record, invocation, {
+        outcome: invocation.timedOut ? 'timeout' : !invocation.ok ? 'failed' : failed.size === 0 ? 'succeeded' : failed.size === records.length ? 'failed' : 'partial',
+        failedItems: [...failed],
+      });
+    }
   }
 
   private async delete(messages: Message[]): Promise<void> {

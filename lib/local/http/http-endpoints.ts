@@ -6,6 +6,7 @@ import { LOOPBACK, withLoopbackListen } from '../emulators/loopback.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
 import type { FunctionHost } from '../lambda/function-host.ts';
 import type { ResourceIndex } from '../resources/resource-index.ts';
+import type { TaskLog } from '../tasks/task-log.ts';
 import { fromHandlerResult, toHttpEventV2 } from './http-event.ts';
 import { matchRoute, parseRouteKey, type RouteKey } from './route-key.ts';
 
@@ -92,8 +93,11 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
-async function respond(res: ServerResponse, host: FunctionHost, event: unknown, kind: HttpEndpointKind): Promise<void> {
-  const invocation = await host.invoke(event);
+async function respond(res: ServerResponse, host: FunctionHost, event: unknown, kind: HttpEndpointKind, tasks: TaskLog, source: string, requestId: string): Promise<void> {
+  // Recorded like every other invocation: timings, memory and logs in the task log and the journal.
+  const record = tasks.started({ function: host.spec.name, requestId, source, inputs: [], attempt: 1, batchSize: 1, memoryMb: host.spec.memoryMb });
+  const invocation = await host.invoke(event, requestId);
+  tasks.finish(record, invocation);
   if (!invocation.ok) {
     // API Gateway answers 503 for an integration timeout and 500 for a function error; function URLs 502.
     if (kind === 'function-url') send(res, 502, { Message: 'Internal Server Error' });
@@ -119,6 +123,7 @@ export function wireHttpEndpoints(
   index: ResourceIndex,
   hostFor: (nameOrArn: string) => FunctionHost | undefined,
   warn: (message: string) => void,
+  tasks: TaskLog,
 ): void {
   for (const endpoint of endpoints) {
     const { stackName, logicalId } = endpoint;
@@ -139,7 +144,7 @@ export function wireHttpEndpoints(
           pathParameters: {},
           requestId,
         });
-        await respond(res, host, event, 'function-url');
+        await respond(res, host, event, 'function-url', tasks, `http:${logicalId}`, requestId);
       });
       continue;
     }
@@ -184,15 +189,16 @@ export function wireHttpEndpoints(
         send(res, 404, { message: 'Not Found' });
         return;
       }
+      const requestId = randomUUID();
       const event = toHttpEventV2(req, body, {
         routeKey: match.route.routeKey.key,
         stage,
         apiId,
         domainName: `${apiId}.execute-api.${index.environment.region}.amazonaws.com`,
         pathParameters: match.pathParameters,
-        requestId: randomUUID(),
+        requestId,
       });
-      await respond(res, match.route.host, event, 'http-api');
+      await respond(res, match.route.host, event, 'http-api', tasks, `http:${logicalId}`, requestId);
     });
   }
 }

@@ -74,7 +74,7 @@ export class AsyncInvoker {
     if (!host) throw new Error(`No local function named ${functionName}`);
     const config = this.deps.configs.get(functionName) ?? DEFAULT_ASYNC_CONFIG;
     const queuedAt = Date.now();
-    const keys = s3KeysInBody(JSON.stringify(event)).map((o) => o.key);
+    const objects = s3KeysInBody(JSON.stringify(event));
     let last: Invocation | undefined;
     let condition: 'RetriesExhausted' | 'EventAgeExceeded' = 'RetriesExhausted';
     for (let attempt = 1; attempt <= config.maximumRetryAttempts + 1 && !this.stopped; attempt++) {
@@ -91,25 +91,13 @@ export class AsyncInvoker {
         function: functionName,
         requestId,
         source: 'async',
-        inputKeys: keys,
+        inputs: objects.map((object) => ({ ...object, attempt })),
         attempt,
         batchSize: 1,
-        startedAt: Date.now(),
         memoryMb: host.spec.memoryMb,
       });
       last = await host.invoke(event, requestId);
-      Object.assign(record, {
-        endedAt: last.endedAt,
-        durationMs: last.durationMs,
-        billedDurationMs: last.billedDurationMs,
-        peakMemoryMb: last.peakMemoryMb,
-        coldStart: last.coldStart,
-        initDurationMs: last.initDurationMs,
-        outcome: last.timedOut ? 'timeout' : last.ok ? 'succeeded' : 'failed',
-        error: last.error,
-        logs: last.logs,
-      });
-      this.deps.tasks.completed(record);
+      this.deps.tasks.finish(record, last);
       if (last.ok) {
         if (config.onSuccess) await this.send(config.onSuccess, this.destinationRecord(host, event, last, 'Success', attempt));
         return;

@@ -2,6 +2,7 @@ import type { SpyMessage } from 'fauxqs';
 import { failureRecordKey, MANIFEST_NAME, outputFolder } from '../../../functions/shared/keys.ts';
 import { s3KeysInBody } from '../event-sources/s3-keys-in-body.ts';
 import type { PipelineRoute } from '../pipelines.ts';
+import type { InvocationError } from '../lambda/function-instance.ts';
 import type { TaskLog } from './task-log.ts';
 
 /** Keys whose latest tasks stay findable by {@link OutcomeTracker.taskFor}; bounds a long dev session. */
@@ -26,9 +27,12 @@ export interface Task {
   readonly uploadedAt: number;
   readonly resultKey: string;
   readonly failureKey: string;
+  /** The S3 event's sequencer: invocations of this upload (not an earlier one of the key) count. */
+  readonly sequencer?: string;
   status: TaskStatus;
   end?: TaskEnd;
   endedAt?: number;
+  /** Deliveries of this upload's event that reached its function so far (each record's own count). */
   attempts: number;
   error?: TaskError;
   readonly done: Promise<Task>;
@@ -53,19 +57,43 @@ export class OutcomeTracker {
   private readonly recent = new Map<string, Task[]>();
   private readonly listeners: TaskListener[] = [];
   private readonly settle = new WeakMap<Task, (task: Task) => void>();
+  private readonly lastError = new WeakMap<Task, InvocationError>();
 
   constructor(
-    private readonly tasks: TaskLog,
+    tasks: TaskLog,
     private readonly readFailure: FailureReader,
     private readonly onError: (error: Error) => void,
-  ) {}
+  ) {
+    // Attempts are counted per task, from each object's own delivery count: a re-upload of a key
+    // starts again at 1, and a batch mixing retries and first deliveries credits each correctly.
+    tasks.onStarted((record) => {
+      for (const input of record.inputs) {
+        const task = this.pendingFor(input);
+        if (task) task.attempts = Math.max(task.attempts, input.attempt);
+      }
+    });
+    tasks.onCompleted((record) => {
+      if (!record.error) return;
+      for (const input of record.inputs) {
+        const task = this.pendingFor(input);
+        if (task) this.lastError.set(task, record.error);
+      }
+    });
+  }
+
+  /** The pending task an invocation input belongs to: same upload (sequencer) when known, else the oldest. */
+  private pendingFor(input: { bucket: string; key: string; sequencer?: string }): Task | undefined {
+    const pending = this.pendingByKey.get(`${input.bucket}\n${input.key}`);
+    if (!pending) return undefined;
+    return (input.sequencer !== undefined ? pending.find((task) => task.sequencer === input.sequencer) : undefined) ?? pending[0];
+  }
 
   onTerminal(listener: TaskListener): void {
     this.listeners.push(listener);
   }
 
   /** The upload of `bucket/key` was notified to `pipeline`: it is a task from now on. */
-  expect(pipeline: PipelineRoute, bucket: string, key: string, uploadedAt: number): Task {
+  expect(pipeline: PipelineRoute, bucket: string, key: string, uploadedAt: number, sequencer?: string): Task {
     let settle!: (task: Task) => void;
     const done = new Promise<Task>((resolve) => {
       settle = resolve;
@@ -78,6 +106,7 @@ export class OutcomeTracker {
       uploadedAt,
       resultKey: `${folder}${MANIFEST_NAME}`,
       failureKey: failureRecordKey(key),
+      ...(sequencer !== undefined ? { sequencer } : {}),
       status: 'pending',
       attempts: 0,
       done,
@@ -116,8 +145,8 @@ export class OutcomeTracker {
   }
 
   /** Fails a task that nothing else would ever end: its event was undeliverable or exhausted its retries. */
-  fail(bucket: string, key: string, end: Exclude<TaskEnd, 'result' | 'failure-record' | 'dead-letter-queue'>, error: TaskError): void {
-    const task = this.pendingByKey.get(`${bucket}\n${key}`)?.[0];
+  fail(bucket: string, key: string, end: Exclude<TaskEnd, 'result' | 'failure-record' | 'dead-letter-queue'>, error: TaskError, sequencer?: string): void {
+    const task = this.pendingFor({ bucket, key, ...(sequencer !== undefined ? { sequencer } : {}) });
     if (task) this.finish(task, 'failed', end, error);
   }
 
@@ -144,13 +173,14 @@ export class OutcomeTracker {
       return;
     }
     if (message.service === 'sqs' && message.status === 'dlq') {
-      for (const { bucket, key } of s3KeysInBody(message.body)) {
-        const task = this.pendingByKey.get(`${bucket}\n${key}`)?.find((t) => t.pipeline.queueName === message.queueName);
+      for (const object of s3KeysInBody(message.body)) {
+        const candidates = (this.pendingByKey.get(`${object.bucket}\n${object.key}`) ?? []).filter((t) => t.pipeline.queueName === message.queueName);
+        const task = candidates.find((t) => object.sequencer !== undefined && t.sequencer === object.sequencer) ?? candidates[0];
         if (!task) continue;
-        const lastError = this.tasks.invocationsFor(key).at(-1)?.error;
+        const lastError = this.lastError.get(task);
         this.finish(task, 'failed', 'dead-letter-queue', {
           code: 'DEAD_LETTERED',
-          message: `Moved to the dead-letter queue after ${this.tasks.attempts(key)} attempts${lastError ? `; last error: ${lastError.errorType}: ${lastError.errorMessage}` : ''}`,
+          message: `Moved to the dead-letter queue after ${Math.max(1, task.attempts)} attempts${lastError ? `; last error: ${lastError.errorType}: ${lastError.errorMessage}` : ''}`,
         });
       }
     }
@@ -162,7 +192,7 @@ export class OutcomeTracker {
     task.status = status;
     task.end = end;
     task.endedAt = Date.now();
-    task.attempts = Math.max(1, this.tasks.attempts(task.key));
+    task.attempts = Math.max(1, task.attempts);
     if (error) task.error = error;
     this.settle.get(task)?.(task);
     for (const listener of this.listeners) listener(task);
