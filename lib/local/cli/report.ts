@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
+import type { PipelineRoute } from '../pipelines.ts';
 import type { Task } from '../tasks/outcome-tracker.ts';
 
 export interface OutputReport {
@@ -71,6 +72,20 @@ export async function describeTask(s3: S3Client, input: string, task: Task, outD
     for (const output of outputs) output.path = await download(s3, output.bucket, output.key, outDir);
   }
   return { ...base('succeeded'), outputs, result };
+}
+
+/** An input whose upload had not become a task (its event not yet delivered) when the deadline passed. */
+export function describeUnstarted(input: string, pipeline: PipelineRoute, name: string, since: number): ItemReport {
+  return {
+    input,
+    pipeline: pipeline.id,
+    key: `${pipeline.ingestPrefix}${name}`,
+    status: 'pending',
+    attempts: 0,
+    durationMs: Math.round(performance.now() - since),
+    outputs: [],
+    error: { code: 'TIMEOUT', message: 'The upload had not been delivered to its pipeline before the timeout' },
+  };
 }
 
 async function download(s3: S3Client, bucket: string, key: string, outDir: string): Promise<string> {

@@ -3,7 +3,7 @@ import type { Task } from '../tasks/outcome-tracker.ts';
 import { bootRuntime } from './boot.ts';
 import { bold, green, progress, red, taskLine } from './format.ts';
 import { readInputs, routeFor } from './inputs.ts';
-import { describeTask, type RunReport } from './report.ts';
+import { describeTask, describeUnstarted, type RunReport } from './report.ts';
 
 export interface RunOptions {
   readonly preset: string;
@@ -25,13 +25,28 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const runtime = await bootRuntime({ preset: options.preset, assembly: options.assembly });
   try {
     const routes = inputs.map((input) => routeFor(runtime.pipelines, input.pipeline, options.preset));
+    // The deadline covers the uploads too: an upload whose event never became a task must not hang `run`.
+    const deadline = Date.now() + options.timeoutSeconds * 1000;
+    const uploadsStarted = performance.now();
     if (!options.json) progress(`uploading ${inputs.length} file${inputs.length === 1 ? '' : 's'}…`);
-    const tasks = await Promise.all(inputs.map((input, i) => runtime.upload(routes[i]!, input.name, input.body, input.contentType)));
-    if (!options.json) for (const task of tasks) void task.done.then((t) => console.log(taskLine(t)));
-    const timedOut = !(await settleWithin(tasks, options.timeoutSeconds * 1000));
+    const tasks: (Task | undefined)[] = inputs.map(() => undefined);
+    const finished = Promise.all(
+      inputs.map(async (input, i) => {
+        const task = await runtime.upload(routes[i]!, input.name, input.body, input.contentType);
+        tasks[i] = task;
+        if (!options.json) void task.done.then((t) => console.log(taskLine(t)));
+        await task.done;
+      }),
+    );
+    const timedOut = !(await settleWithin(finished, deadline - Date.now()));
     const report: RunReport = {
       preset: options.preset,
-      items: await Promise.all(inputs.map((input, i) => describeTask(runtime.s3, input.input, tasks[i]!, options.out))),
+      items: await Promise.all(
+        inputs.map((input, i) => {
+          const task = tasks[i];
+          return task ? describeTask(runtime.s3, input.input, task, options.out) : describeUnstarted(input.input, routes[i]!, input.name, uploadsStarted);
+        }),
+      ),
       summary: { succeeded: 0, failed: 0, wallMs: 0 },
     };
     const succeeded = report.items.filter((i) => i.status === 'succeeded').length;
@@ -53,10 +68,11 @@ export async function runCommand(options: RunOptions): Promise<number> {
   }
 }
 
-function settleWithin(tasks: readonly Task[], ms: number): Promise<boolean> {
+/** True when `work` settles within `ms`; a rejection (a failed upload) is a runtime error, thrown. */
+function settleWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
-    Promise.all(tasks.map((t) => t.done)).then(() => true),
+    work.then(() => true),
     new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), ms);
     }),

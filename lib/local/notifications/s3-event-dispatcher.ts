@@ -76,14 +76,29 @@ export class S3EventDispatcher {
       eTag = (head.ETag ?? '').replaceAll('"', '');
     } catch (error) {
       // Deleted before we looked: S3 still notifies the creation; the handler will find it gone.
-      if ((error as { name?: string }).name !== 'NotFound' && (error as { name?: string }).name !== 'NoSuchKey') throw error;
+      const name = (error as { name?: string }).name;
+      if (name !== 'NotFound' && name !== 'NoSuchKey') {
+        // The event cannot be described, so it is not sent; the upload it names is a task that
+        // fails now rather than one nothing would ever end.
+        const event: S3ObjectEvent = { eventName: copied ? 'ObjectCreated:Copy' : 'ObjectCreated:Put', bucket, key, size, eTag, sequencer, time };
+        const reason = new Error(`Reading s3://${bucket}/${key} for its event failed: ${(error as Error).message}`, { cause: error });
+        for (const rule of this.matchingRules(event)) {
+          this.deps.onDelivering(rule, event);
+          this.deps.onDeliveryFailed(rule, event, reason);
+        }
+        return;
+      }
     }
     const eventName: S3EventName = copied ? 'ObjectCreated:Copy' : /-\d+$/.test(eTag) ? 'ObjectCreated:CompleteMultipartUpload' : 'ObjectCreated:Put';
     await this.dispatch({ eventName, bucket, key, size, eTag, sequencer, time });
   }
 
+  private matchingRules(event: S3ObjectEvent): NotificationRule[] {
+    return this.rules.filter((rule) => rule.bucket === event.bucket && ruleMatches(rule, event.eventName, event.key));
+  }
+
   private async dispatch(event: S3ObjectEvent): Promise<void> {
-    const matching = this.rules.filter((rule) => rule.bucket === event.bucket && ruleMatches(rule, event.eventName, event.key));
+    const matching = this.matchingRules(event);
     await Promise.all(
       matching.map(async (rule) => {
         this.deps.onDelivering(rule, event);
