@@ -3,6 +3,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadAssembly } from './assembly/load-assembly.ts';
 import { startDynamoDbEmulator, type DynamoDbEmulator } from './emulators/dynamodb-emulator.ts';
+import { localCredentials } from './emulators/loopback.ts';
 import { startS3SqsEmulator, type S3SqsEmulator } from './emulators/s3-sqs-emulator.ts';
 import { LocalErrorCode, LocalRuntimeError } from './errors.ts';
 import { s3KeysInBody } from './event-sources/s3-keys-in-body.ts';
@@ -50,8 +51,6 @@ export interface LocalRuntimeOptions {
   readonly onError?: (error: Error) => void;
 }
 
-const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-
 /**
  * A synthesized cloud assembly running on loopback: buckets and queues in fauxqs, tables in
  * dynalite, every Node.js function in worker-thread execution environments, every SQS event
@@ -84,9 +83,9 @@ export class LocalRuntime {
     readonly region: string,
   ) {
     this.s3sqs = s3sqs;
-    this.s3 = new S3Client({ endpoint: s3sqs.endpoint, region, credentials: CREDENTIALS, forcePathStyle: true });
+    this.s3 = new S3Client({ endpoint: s3sqs.endpoint, region, credentials: localCredentials(), forcePathStyle: true });
     // Queue URLs name sqs.<region>.localhost, which does not resolve here: send to the endpoint.
-    this.sqs = new SQSClient({ endpoint: s3sqs.endpoint, region, credentials: CREDENTIALS, useQueueUrlAsEndpoint: false });
+    this.sqs = new SQSClient({ endpoint: s3sqs.endpoint, region, credentials: localCredentials(), useQueueUrlAsEndpoint: false });
   }
 
   /** The S3+SQS endpoint (`--endpoint-url` for the AWS CLI, `endpoint` for SDK clients). */
@@ -109,7 +108,7 @@ export class LocalRuntime {
       const httpPorts = new Map(http.endpoints.map((e) => [`${e.stackName}/${e.logicalId}`, e.port]));
       runtime.index = new ResourceIndex(assembly, { region, accountId: LOCAL_ACCOUNT_ID, sqsPort: s3sqs.port, httpPorts });
       await runtime.boot();
-      wireHttpEndpoints(http.endpoints, http.attach, runtime.index, (nameOrArn) => runtime.hostByNameOrArn(nameOrArn), (m) => runtime.warn(m));
+      wireHttpEndpoints(http.endpoints, http.attach, runtime.index, (nameOrArn) => runtime.hostByNameOrArn(nameOrArn), (m) => runtime.warn(m), runtime.tasks);
       return runtime;
     } catch (error) {
       await runtime.stop();
@@ -169,7 +168,7 @@ export class LocalRuntime {
           this.warn(`${functionName} failed every attempt of an asynchronous event; Lambda drops it: ${error?.errorMessage ?? 'unknown error'}`);
         }
         const reason = error ? `${error.errorType}: ${error.errorMessage}` : 'every attempt failed';
-        for (const { bucket, key } of s3KeysInBody(JSON.stringify(event))) {
+        for (const { bucket, key, sequencer } of s3KeysInBody(JSON.stringify(event))) {
           if (!this.pipelines.some((p) => p.functionName === functionName && p.ingestBucket === bucket)) continue;
           this.tracker.fail(
             bucket,
@@ -178,6 +177,7 @@ export class LocalRuntime {
             toDestination
               ? { code: 'DEAD_LETTERED', message: `Sent to the function's failure destination after its retries; last error: ${reason}` }
               : { code: 'ASYNC_RETRIES_EXHAUSTED', message: `Dropped after its retries (no failure destination); last error: ${reason}` },
+            sequencer,
           );
         }
       },
@@ -192,11 +192,11 @@ export class LocalRuntime {
       onDelivering: (rule, event) => {
         if (!event.eventName.startsWith('ObjectCreated:')) return;
         const route = this.routeForRule(rule);
-        if (route) this.tracker.expect(route, event.bucket, event.key, event.time.getTime());
+        if (route) this.tracker.expect(route, event.bucket, event.key, event.time.getTime(), event.sequencer);
       },
       onDeliveryFailed: (rule, event, error) => {
         this.error(new Error(`Delivering the ${event.eventName} event of s3://${event.bucket}/${event.key} failed: ${error.message}`, { cause: error }));
-        if (this.routeForRule(rule)) this.tracker.fail(event.bucket, event.key, 'undeliverable', { code: 'NOTIFICATION_FAILED', message: error.message });
+        if (this.routeForRule(rule)) this.tracker.fail(event.bucket, event.key, 'undeliverable', { code: 'NOTIFICATION_FAILED', message: error.message }, event.sequencer);
       },
       onError,
     });

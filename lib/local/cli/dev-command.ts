@@ -53,6 +53,10 @@ export async function devCommand(options: DevOptions): Promise<number> {
     });
 
     const demos = options.noDemo ? Promise.resolve() : uploadDemos(runtime);
+    // Ctrl-C may win the race below while demo uploads are in flight; stopping the runtime then
+    // fails them, which is expected and must never surface as an unhandled rejection. A failure
+    // before Ctrl-C still rejects the race and ends `dev` with its error.
+    demos.catch(() => undefined);
     await Promise.race([demos.then(() => progress(`serving on ${runtime.endpoint}; upload with \`npx media-kit upload FILE\`; Ctrl-C stops`)), stopped]);
     await stopped;
     progress('stopping…');

@@ -45,7 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const common = { preset: values.preset, ...(values.assembly ? { assembly: values.assembly } : {}) };
     switch (command) {
       case 'dev':
-        return await devCommand({ ...common, port: positiveInt(values.port ?? '4566', '--port'), noDemo: values['no-demo'] });
+        return await devCommand({ ...common, port: wholeNumber(values.port ?? '4566', '--port'), noDemo: values['no-demo'] });
       case 'run':
         return await runCommand({
           ...common,
@@ -53,7 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           ...(values.pipeline ? { pipeline: values.pipeline } : {}),
           ...(values.out ? { out: values.out } : {}),
           json: values.json,
-          timeoutSeconds: positiveInt(values.timeout, '--timeout'),
+          timeoutSeconds: wholeNumber(values.timeout, '--timeout'),
         });
       case 'upload':
         return await uploadCommand({ files: positionals, ...(values.pipeline ? { pipeline: values.pipeline } : {}) });
@@ -74,8 +74,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function positiveInt(value: string, flag: string): number {
+/** A non-negative integer: `--timeout 0` (report at once what is not terminal) and `--port 0` (any free port) are meaningful. */
+function wholeNumber(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new LocalRuntimeError(LocalErrorCode.USAGE, `${flag} takes a whole number, not '${value}'`);
+  if (!Number.isInteger(n) || n < 0) throw new LocalRuntimeError(LocalErrorCode.USAGE, `${flag} takes a whole number (0 or more), not '${value}'`);
   return n;
 }

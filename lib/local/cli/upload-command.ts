@@ -1,4 +1,5 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { localCredentials } from '../emulators/loopback.ts';
 import { readDevState } from './dev-state.ts';
 import { progress } from './format.ts';
 import { readInputs, routeFor } from './inputs.ts';
@@ -8,7 +9,7 @@ export async function uploadCommand(options: { files: readonly string[]; pipelin
   const state = readDevState();
   const inputs = readInputs(options.files, options.pipeline);
   const routes = inputs.map((input) => routeFor(state.pipelines, input.pipeline, state.preset));
-  const s3 = new S3Client({ endpoint: state.endpoint, region: state.region, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const s3 = new S3Client({ endpoint: state.endpoint, region: state.region, forcePathStyle: true, credentials: localCredentials() });
   try {
     for (const [i, input] of inputs.entries()) {
       const route = routes[i]!;

@@ -29,3 +29,11 @@ function loopbackListen(this: net.Server, ...args: unknown[]): net.Server {
   }
   return (originalListen as (...a: unknown[]) => net.Server).apply(this, args);
 }
+
+/**
+ * Credentials for clients of the local emulators: they accept any, the SDK insists on some. A fresh
+ * object per client, because the SDK annotates the credentials object it is given.
+ */
+export function localCredentials(): { accessKeyId: string; secretAccessKey: string } {
+  return { accessKeyId: 'local', secretAccessKey: 'local' };
+}

@@ -1,5 +1,6 @@
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { FauxqsServer } from 'fauxqs';
+import { localCredentials } from '../emulators/loopback.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
 import type { ResourceIndex } from './resource-index.ts';
 
@@ -56,7 +57,7 @@ export function provisionS3AndSqs(index: ResourceIndex, server: FauxqsServer): P
 export async function provisionTables(index: ResourceIndex, endpoint: string): Promise<string[]> {
   const tables = index.resourcesOfType('AWS::DynamoDB::Table');
   if (tables.length === 0) return [];
-  const client = new DynamoDBClient({ endpoint, region: index.environment.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({ endpoint, region: index.environment.region, credentials: localCredentials() });
   const names: string[] = [];
   try {
     for (const { stackName, logicalId } of tables) {

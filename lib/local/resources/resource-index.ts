@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { IntrinsicResolver, type PseudoParameters } from '../assembly/intrinsics.ts';
 import type { AssemblyModel, CfnResource, StackModel } from '../assembly/template.ts';
+import { LOOPBACK } from '../emulators/loopback.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
 import { localBucketName, localFunctionName, localQueueName, localTableName } from './local-names.ts';
 import { supportLevel } from './support.ts';
@@ -176,12 +177,12 @@ export class ResourceIndex {
       case 'AWS::Lambda::Url': {
         const port = this.environment.httpPorts?.get(`${stackName}/${logicalId}`);
         const target = String(this.property(stackName, logicalId, 'TargetFunctionArn'));
-        return { ...base, ref: target, attributes: { FunctionArn: target, FunctionUrl: `http://127.0.0.1:${port}/` } };
+        return { ...base, ref: target, attributes: { FunctionArn: target, FunctionUrl: `http://${LOOPBACK}:${port}/` } };
       }
       case 'AWS::ApiGatewayV2::Api': {
         const port = this.environment.httpPorts?.get(`${stackName}/${logicalId}`);
         const apiId = localApiId(stackName, logicalId);
-        return { ...base, ref: apiId, attributes: { ApiId: apiId, ApiEndpoint: `http://127.0.0.1:${port}` } };
+        return { ...base, ref: apiId, attributes: { ApiId: apiId, ApiEndpoint: `http://${LOOPBACK}:${port}` } };
       }
       case 'AWS::ApiGatewayV2::Stage':
       case 'AWS::ApiGatewayV2::Route':
