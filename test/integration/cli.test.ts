@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../lib/local/cli/report.ts';
 import { animatedGif, photoJpeg, truncatedJpeg } from '../fixtures/images.ts';
+import { directEnvironment, directNotificationResources, removeTempDirs, writeTinyAssembly } from '../unit/local/fixtures/tiny-assembly.ts';
 import { presetAssembly, PROJECT_ROOT } from './helpers/assemblies.ts';
 
 const CLI = join(PROJECT_ROOT, 'bin', 'media-kit.js');
@@ -41,6 +42,8 @@ function waitForOutput(child: ChildProcess, stream: 'stdout' | 'stderr', pattern
     });
   });
 }
+
+afterAll(removeTempDirs);
 
 describe('media-kit CLI', () => {
   let dir: string;
@@ -89,6 +92,30 @@ describe('media-kit CLI', () => {
     expect(report.items[0]).toMatchObject({ key: 'uploads/spin.gif', status: 'pending', error: { code: 'TIMEOUT' } });
     expect(report.summary).toMatchObject({ succeeded: 0, failed: 0, pending: 1 });
   }, 120_000);
+
+  it('run exits 1 at its timeout and the process ends, even with invocations queued behind a busy function', async () => {
+    const assembly = writeTinyAssembly({
+      functions: [
+        {
+          logicalId: 'Direct',
+          source: `exports.handler = async () => { await new Promise((r) => setTimeout(r, 60000)); };`,
+          timeout: 120,
+          reservedConcurrency: 1,
+          environment: directEnvironment(),
+        },
+      ],
+      resources: directNotificationResources('Direct'),
+    });
+    const files = ['q1.jpg', 'q2.jpg', 'q3.jpg'].map((name) => join(dir, name));
+    for (const file of files) writeFileSync(file, 'x');
+    const started = Date.now();
+    const result = await cli(['run', '--json', '--assembly', assembly, '--pipeline', 'image', '--timeout', '2', ...files]);
+    expect(result.code).toBe(1);
+    // Stopping gives in-flight work 3 s; nothing queued may start a worker that keeps the process alive.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const report = JSON.parse(result.stdout) as RunReport;
+    expect(report.items.map((i) => i.status)).toEqual(['pending', 'pending', 'pending']);
+  }, 60_000);
 
   it('run exits 0 when everything succeeded and prints one line per task', async () => {
     const result = await cli(['run', join(dir, 'spin.gif')]);

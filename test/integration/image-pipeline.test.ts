@@ -111,6 +111,14 @@ describe('image pipeline through the local runtime', () => {
     const reported = terminal.slice(before).map((t) => t.key).sort();
     expect(reported).toEqual(names.map((n) => `uploads/${n}`).sort());
 
+    // No retry happened, so each key was handed to exactly one invocation, on its first delivery.
+    for (const task of done) {
+      expect(task.attempts).toBe(1);
+      const invocations = runtime.tasks.invocationsFor(task.key, task.bucket);
+      expect(invocations, task.key).toHaveLength(1);
+      expect(invocations[0]!.inputs.filter((input) => input.key === task.key)).toEqual([expect.objectContaining({ attempt: 1 })]);
+    }
+
     const manifests = await runtime.s3.send(new ListObjectsV2Command({ Bucket: route().resultsBucket, Prefix: 'image/burst/', MaxKeys: 1000 }));
     expect(manifests.Contents!.filter((o) => o.Key!.endsWith('/manifest.json'))).toHaveLength(200);
     // A batch's messages are deleted just after its last manifest is written.

@@ -79,6 +79,12 @@ describe('function URLs and HTTP APIs', () => {
     expect([plain.status, await plain.json()]).toEqual([200, { hello: 'world' }]);
     const failed = await fetch(`${url}boom`);
     expect(failed.status).toBe(502);
+    // Every HTTP invocation leaves a record, like queue and async ones.
+    const logicalId = runtime.httpEndpoints.find((e) => e.kind === 'function-url')!.logicalId;
+    const records = runtime.tasks.all().filter((r) => r.source === `http:${logicalId}`);
+    expect(records.map((r) => r.outcome)).toEqual(['succeeded', 'succeeded', 'failed']);
+    expect(records[2]).toMatchObject({ function: 'Tiny-Api', inputs: [], batchSize: 1 });
+    expect(records[2]!.durationMs).toBeGreaterThanOrEqual(0);
   });
 
   it('routes an HTTP API by route key with path parameters, and 404s what no route matches', async () => {

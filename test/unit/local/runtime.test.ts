@@ -1,5 +1,6 @@
 import {
   CompleteMultipartUploadCommand,
+  HeadObjectCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
@@ -10,7 +11,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalRuntimeError } from '../../../lib/local/errors.ts';
 import { LocalRuntime } from '../../../lib/local/runtime.ts';
 import { ECHO_HANDLER } from './fixtures/echo-handler.ts';
-import { pipelineEnvironment, queuePipelineResources, removeTempDirs, writeTinyAssembly } from './fixtures/tiny-assembly.ts';
+import {
+  directEnvironment,
+  directNotificationResources,
+  pipelineEnvironment,
+  queuePipelineResources,
+  removeTempDirs,
+  writeTinyAssembly,
+} from './fixtures/tiny-assembly.ts';
 
 afterAll(removeTempDirs);
 
@@ -305,6 +313,62 @@ describe('LocalRuntime resources beyond queues', () => {
       expect(record.requestContext).toMatchObject({ condition: 'RetriesExhausted', approximateInvokeCount: 2 });
       expect(record.responsePayload).toMatchObject({ errorType: 'Error', errorMessage: 'no luck with in/x.jpg' });
     } finally {
+      await runtime.stop();
+    }
+  });
+});
+
+describe('LocalRuntime shutdown and undeliverable events', () => {
+  it('stops with invocations queued behind reserved concurrency: none of them starts a worker', async () => {
+    const dir = writeTinyAssembly({
+      functions: [
+        {
+          logicalId: 'Direct',
+          source: `exports.handler = async () => { await new Promise((r) => setTimeout(r, 30000)); };`,
+          timeout: 60,
+          reservedConcurrency: 1,
+          environment: directEnvironment(),
+        },
+      ],
+      resources: directNotificationResources('Direct'),
+    });
+    const runtime = await LocalRuntime.start({ assemblyDirectory: dir, asyncRetryDelaysMs: [50] });
+    const host = runtime.hosts.get('Tiny-Direct')!;
+    try {
+      await Promise.all(['a.jpg', 'b.jpg', 'c.jpg'].map((name) => runtime.upload(runtime.pipeline('image')!, name, Buffer.from(name))));
+      await vi.waitFor(() => expect(host.instanceCount).toBe(1));
+      await vi.waitFor(() => expect(runtime.tasks.all()).toHaveLength(3));
+    } finally {
+      await runtime.stop(100);
+    }
+    // The queued invocations got the freed slot after stop(): they failed instead of starting workers.
+    // (The running one was cut short: an exit or init error, depending on how far it had got.)
+    await vi.waitFor(() => expect(runtime.tasks.all().every((r) => r.outcome === 'failed')).toBe(true));
+    expect(runtime.tasks.all().filter((r) => r.error?.errorType === 'Runtime.Stopping')).toHaveLength(2);
+    expect(host.instanceCount).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(host.instanceCount).toBe(0);
+  });
+
+  it('fails the task of an upload whose event cannot be described (HEAD fails), instead of never starting it', async () => {
+    const dir = writeTinyAssembly({
+      functions: [{ logicalId: 'Worker', source: ECHO_HANDLER, environment: pipelineEnvironment() }],
+      resources: queuePipelineResources({ functionLogicalId: 'Worker' }),
+    });
+    const errors: Error[] = [];
+    const runtime = await LocalRuntime.start({ assemblyDirectory: dir, onError: (e) => errors.push(e) });
+    try {
+      const send = runtime.s3.send.bind(runtime.s3);
+      vi.spyOn(runtime.s3, 'send').mockImplementation(((command: unknown, ...rest: unknown[]) => {
+        if (command instanceof HeadObjectCommand) return Promise.reject(Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' }));
+        return (send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
+      }) as typeof runtime.s3.send);
+      const task = await (await runtime.upload(runtime.pipeline('image')!, 'x.jpg', Buffer.from('x'))).done;
+      expect(task).toMatchObject({ status: 'failed', end: 'undeliverable', error: { code: 'NOTIFICATION_FAILED' } });
+      expect(task.error!.message).toMatch(/internal error/);
+      expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/Delivering the ObjectCreated:Put event of s3:\/\/tiny-ingest\/uploads\/x\.jpg failed/)]);
+    } finally {
+      vi.restoreAllMocks();
       await runtime.stop();
     }
   });
