@@ -1,6 +1,20 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
 
 export interface EnsureAssemblyOptions {
@@ -20,9 +34,15 @@ export interface EnsureAssemblyOptions {
 }
 
 export interface EnsuredAssembly {
+  /**
+   * This version of the assembly: a directory no later synth replaces or removes while this
+   * process lives (or until {@link release}), so a running runtime keeps loading from it.
+   */
   readonly directory: string;
   readonly synthesized: boolean;
   readonly durationMs: number;
+  /** Gives up this process's hold on {@link directory} early; it is removed by a later synth. */
+  readonly release: () => void;
 }
 
 /** What the CDK app is built from. The runtime and the CLI are not: editing them needs no synth. */
@@ -34,39 +54,137 @@ interface Stamp {
   readonly preset: string;
   readonly app: string | null;
   readonly context: Readonly<Record<string, string>>;
-  readonly inputsMtimeMs: number;
+  /** Hash of every input file's path, size and mtime: an edit, an added or a deleted file changes it. */
+  readonly inputsFingerprint: string;
 }
 
 /**
  * Returns a cloud assembly for the preset, synthesizing it (`cdk synth --all -c preset=P -o DIR`)
- * only when it is missing or older than the sources it is built from. One directory per preset,
- * so switching presets never reuses the wrong assembly; a lock keeps parallel callers (test
- * files, a dev session and a run) from synthesizing into the same place at once.
+ * only when it is missing or its inputs changed. One place per preset, so switching presets never
+ * reuses the wrong assembly; a lock keeps parallel callers (test files, a dev session and a run)
+ * from synthesizing it at once.
+ *
+ * Layout: each synth lands in its own version directory `<outDir>.v-<time>-<pid>`, and `<outDir>`
+ * is a symlink to the current one, replaced atomically (rename). The caller gets the version
+ * directory and holds a lease on it for its lifetime, so a re-synth by another process (a `run`
+ * next to a `dev`) never pulls files from under a running runtime; versions nobody holds are
+ * removed by the next call.
  */
 export async function ensureAssembly(options: EnsureAssemblyOptions): Promise<EnsuredAssembly> {
   const root = resolve(options.projectRoot);
   const outDir = resolve(options.outDir ?? join(root, '.media-kit', 'assembly', options.preset));
   const started = performance.now();
   const release = await acquireLock(`${outDir}.lock`, options.onProgress);
+  const staging = `${outDir}.staging-${process.pid}`;
   try {
-    const inputsMtimeMs = newestMtime(root, options.inputs ?? DEFAULT_INPUTS);
-    const wanted: Stamp = { preset: options.preset, app: options.app ?? null, context: options.context ?? {}, inputsMtimeMs };
-    if (!options.force && isFresh(outDir, wanted)) {
-      return { directory: outDir, synthesized: false, durationMs: performance.now() - started };
+    const wanted: Stamp = {
+      preset: options.preset,
+      app: options.app ?? null,
+      context: options.context ?? {},
+      inputsFingerprint: inputsFingerprint(root, options.inputs ?? DEFAULT_INPUTS),
+    };
+    let synthesized = false;
+    if (options.force || !isFresh(outDir, wanted)) {
+      rmSync(staging, { recursive: true, force: true });
+      options.onProgress?.(`Synthesizing preset '${options.preset}' (cdk synth; bundling functions can take a minute)…`);
+      await runSynth(root, options, staging);
+      if (!existsSync(join(staging, 'manifest.json'))) {
+        throw new LocalRuntimeError(LocalErrorCode.SYNTH_FAILED, `cdk synth wrote no manifest.json to ${staging}`);
+      }
+      writeFileSync(join(staging, STAMP), JSON.stringify(wanted));
+      const version = `${outDir}.v-${Date.now()}-${process.pid}`;
+      renameSync(staging, version);
+      pointAt(outDir, version);
+      synthesized = true;
     }
-    const staging = `${outDir}.staging-${process.pid}`;
-    rmSync(staging, { recursive: true, force: true });
-    options.onProgress?.(`Synthesizing preset '${options.preset}' (cdk synth; bundling functions can take a minute)…`);
-    await runSynth(root, options, staging);
-    if (!existsSync(join(staging, 'manifest.json'))) {
-      throw new LocalRuntimeError(LocalErrorCode.SYNTH_FAILED, `cdk synth wrote no manifest.json to ${staging}`);
-    }
-    writeFileSync(join(staging, STAMP), JSON.stringify(wanted));
-    rmSync(outDir, { recursive: true, force: true });
-    renameSync(staging, outDir);
-    return { directory: outDir, synthesized: true, durationMs: performance.now() - started };
+    const directory = realpathSync(outDir);
+    const lease = takeLease(directory);
+    collectGarbage(outDir, directory);
+    return { directory, synthesized, durationMs: performance.now() - started, release: lease };
   } finally {
+    // A failed synth leaves nothing behind.
+    rmSync(staging, { recursive: true, force: true });
     release();
+  }
+}
+
+/** Makes `link` a symlink to `target` in one rename, so readers see the old or the new, never neither. */
+function pointAt(link: string, target: string): void {
+  const next = `${link}.next-${process.pid}`;
+  rmSync(next, { force: true });
+  symlinkSync(basename(target), next, 'dir');
+  const current = lstatOrUndefined(link);
+  if (current && !current.isSymbolicLink()) {
+    // A directory from before versioned assemblies: keep it as a version, so whoever loads from it keeps working.
+    renameSync(link, `${link}.v-0-${process.pid}`);
+  }
+  renameSync(next, link);
+}
+
+/** In-process holders per version directory; the lease file exists while any holds it. */
+const leases = new Map<string, number>();
+let exitHookInstalled = false;
+
+function leaseFile(version: string, pid = process.pid): string {
+  return `${version}.lease-${pid}`;
+}
+
+function takeLease(version: string): () => void {
+  const count = leases.get(version) ?? 0;
+  leases.set(version, count + 1);
+  if (count === 0) writeFileSync(leaseFile(version), '');
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const held of leases.keys()) rmSync(leaseFile(held), { force: true });
+    });
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (leases.get(version) ?? 1) - 1;
+    if (left > 0) {
+      leases.set(version, left);
+      return;
+    }
+    leases.delete(version);
+    rmSync(leaseFile(version), { force: true });
+  };
+}
+
+/**
+ * Removes versions other than `current` that no live process holds, lease files of dead
+ * processes, and staging directories of dead synths. Runs under the preset's lock.
+ */
+function collectGarbage(outDir: string, current: string): void {
+  const parent = dirname(outDir);
+  const base = basename(outDir);
+  const entries = readdirSync(parent);
+  const leasesOf = (version: string) =>
+    entries.filter((e) => e.startsWith(`${version}.lease-`)).map((e) => ({ file: join(parent, e), pid: Number(e.slice(version.length + '.lease-'.length)) }));
+  for (const entry of entries) {
+    const path = join(parent, entry);
+    if (entry.startsWith(`${base}.staging-`)) {
+      const pid = Number(entry.slice(`${base}.staging-`.length));
+      if (pid !== process.pid && !pidAlive(pid)) rmSync(path, { recursive: true, force: true });
+      continue;
+    }
+    if (!/^\S+\.v-\d+-\d+$/.test(entry) || !entry.startsWith(`${base}.v-`)) continue;
+    const live = leasesOf(entry).filter((lease) => {
+      if (pidAlive(lease.pid)) return true;
+      rmSync(lease.file, { force: true });
+      return false;
+    });
+    if (path !== current && live.length === 0) rmSync(path, { recursive: true, force: true });
+  }
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
   }
 }
 
@@ -74,35 +192,36 @@ function isFresh(outDir: string, wanted: Stamp): boolean {
   const stampPath = join(outDir, STAMP);
   if (!existsSync(stampPath) || !existsSync(join(outDir, 'manifest.json'))) return false;
   try {
-    const stamp = JSON.parse(readFileSync(stampPath, 'utf8')) as Stamp;
+    const stamp = JSON.parse(readFileSync(stampPath, 'utf8')) as Partial<Stamp>;
     return (
       stamp.preset === wanted.preset &&
       stamp.app === wanted.app &&
       JSON.stringify(stamp.context ?? {}) === JSON.stringify(wanted.context) &&
-      stamp.inputsMtimeMs >= wanted.inputsMtimeMs
+      stamp.inputsFingerprint === wanted.inputsFingerprint
     );
   } catch {
     return false;
   }
 }
 
-function newestMtime(root: string, inputs: readonly string[]): number {
-  let newest = 0;
+function inputsFingerprint(root: string, inputs: readonly string[]): string {
+  const lines: string[] = [];
   const visit = (path: string) => {
-    const rel = relative(root, path);
-    if (IGNORED.some((pattern) => pattern.test(rel + (statSync(path).isDirectory() ? '/' : '')))) return;
     const stat = statSync(path);
+    const rel = relative(root, path);
+    if (IGNORED.some((pattern) => pattern.test(rel + (stat.isDirectory() ? '/' : '')))) return;
     if (stat.isDirectory()) {
       for (const entry of readdirSync(path)) visit(join(path, entry));
     } else {
-      newest = Math.max(newest, stat.mtimeMs);
+      lines.push(`${rel}\t${stat.size}\t${stat.mtimeMs}`);
     }
   };
   for (const input of inputs) {
     const path = join(root, input);
     if (existsSync(path)) visit(path);
+    else lines.push(`${input}\tmissing`);
   }
-  return newest;
+  return createHash('sha256').update(lines.sort().join('\n')).digest('hex');
 }
 
 function runSynth(root: string, options: EnsureAssemblyOptions, outDir: string): Promise<void> {
@@ -182,10 +301,16 @@ function ownerAlive(lock: string): boolean {
     // Just created by its owner, who has not written the pid yet: treat as alive.
     return Date.now() - statSync(lock).mtimeMs < 5_000;
   }
+  return pidAlive(pid);
+}
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // EPERM: alive, owned by someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
