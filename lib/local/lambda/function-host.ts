@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { Semaphore } from './concurrency.ts';
 import { FunctionInstance, type InstanceInvocation, type InvocationError } from './function-instance.ts';
 import type { FunctionSpec } from './function-spec.ts';
@@ -74,6 +77,7 @@ export class FunctionHost {
 
   private start(): FunctionInstance {
     if (this.stopped) throw new Error(`${this.spec.name} is stopped: no new execution environment starts`);
+    holdNativeModules(this.spec.codeDirectory);
     const instance = new FunctionInstance(this.spec, this.environment, (gone) => {
       this.all.delete(gone);
       const at = this.idle.indexOf(gone);
@@ -98,5 +102,28 @@ export class FunctionHost {
       billedDurationMs: Math.ceil(outcome.durationMs + (outcome.initDurationMs ?? 0)),
       ...(outcome.peakMemoryBytes !== undefined ? { peakMemoryMb: Math.ceil(outcome.peakMemoryBytes / 1_048_576) } : {}),
     };
+  }
+}
+
+/** Native packages whose shared libraries must outlive any one worker (see {@link holdNativeModules}). */
+const NATIVE_PACKAGES = ['sharp'];
+const held = new Set<string>();
+
+/**
+ * Loads the asset's own copy of sharp once in this (the main) thread before any worker uses it.
+ * On glibc, a worker that is the last user of libvips unloads it when it exits, and a worker
+ * terminated by a timeout mid-operation could then crash the whole process (sharp issue #2263);
+ * sharp documents loading it in the main thread first so its libraries stay loaded.
+ */
+function holdNativeModules(codeDirectory: string): void {
+  for (const name of NATIVE_PACKAGES) {
+    const packageDir = join(codeDirectory, 'node_modules', name);
+    if (held.has(packageDir) || !existsSync(join(packageDir, 'package.json'))) continue;
+    held.add(packageDir);
+    try {
+      createRequire(join(codeDirectory, 'index.js'))(name);
+    } catch {
+      // The worker reports it when the function itself fails to load the package.
+    }
   }
 }

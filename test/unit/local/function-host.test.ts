@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Semaphore } from '../../../lib/local/lambda/concurrency.ts';
@@ -7,12 +8,18 @@ import type { FunctionSpec } from '../../../lib/local/lambda/function-spec.ts';
 import { lambdaEnvironment } from '../../../lib/local/lambda/lambda-environment.ts';
 import { removeTempDirs, tempDir } from './fixtures/tiny-assembly.ts';
 
+const PROJECT_ROOT = join(import.meta.dirname, '..', '..', '..');
 const hosts: FunctionHost[] = [];
 
 /** A function whose bundle is `source` (CommonJS), in a temp folder that resolves the project's packages. */
-function host(source: string, overrides: Partial<FunctionSpec> = {}, account = new Semaphore(8)): FunctionHost {
+function host(source: string, overrides: Partial<FunctionSpec> = {}, account = new Semaphore(8), packages: readonly string[] = []): FunctionHost {
   const dir = tempDir('fn-');
   writeFileSync(join(dir, 'index.js'), source);
+  // Packages the asset ships itself (as bundles ship native ones), linked to the project's copy.
+  for (const name of packages) {
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    symlinkSync(join(PROJECT_ROOT, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
+  }
   const spec: FunctionSpec = {
     stackName: 'S',
     logicalId: 'Fn',
@@ -173,9 +180,13 @@ describe('FunctionHost', () => {
          for (;;) await sharp(big).resize(size * 2, size * 2).blur(3).jpeg({ quality: 95 }).toBuffer();
        };`,
       { timeoutSeconds: 1, memoryMb: 1024 },
+      undefined,
+      ['sharp'],
     );
     const first = await fn.invoke({});
     expect(first).toMatchObject({ ok: false, timedOut: true, error: { errorType: 'Sandbox.Timedout' } });
+    // The asset's sharp was loaded once in this thread too, so its libraries outlive any worker.
+    expect(Object.keys(createRequire(import.meta.url).cache).some((path) => /[\\/]node_modules[\\/]sharp[\\/]/.test(path))).toBe(true);
     const second = await fn.invoke({});
     expect(second).toMatchObject({ ok: false, timedOut: true });
     // This process is still alive and can run sharp work in a fresh worker.
