@@ -68,23 +68,27 @@ export class OutcomeTracker {
     // starts again at 1, and a batch mixing retries and first deliveries credits each correctly.
     tasks.onStarted((record) => {
       for (const input of record.inputs) {
-        const task = this.pendingFor(input);
+        const task = this.pendingFor(input, record.function);
         if (task) task.attempts = Math.max(task.attempts, input.attempt);
       }
     });
     tasks.onCompleted((record) => {
       if (!record.error) return;
       for (const input of record.inputs) {
-        const task = this.pendingFor(input);
+        const task = this.pendingFor(input, record.function);
         if (task) this.lastError.set(task, record.error);
       }
     });
   }
 
-  /** The pending task an invocation input belongs to: same upload (sequencer) when known, else the oldest. */
-  private pendingFor(input: { bucket: string; key: string; sequencer?: string }): Task | undefined {
-    const pending = this.pendingByKey.get(`${input.bucket}\n${input.key}`);
-    if (!pending) return undefined;
+  /**
+   * The pending task an invocation input belongs to: of the function's pipeline when known, the
+   * same upload (sequencer) when known, else the oldest.
+   */
+  private pendingFor(input: { bucket: string; key: string; sequencer?: string }, functionName?: string): Task | undefined {
+    const all = this.pendingByKey.get(`${input.bucket}\n${input.key}`);
+    if (!all) return undefined;
+    const pending = functionName === undefined ? all : all.filter((task) => task.pipeline.functionName === functionName);
     return (input.sequencer !== undefined ? pending.find((task) => task.sequencer === input.sequencer) : undefined) ?? pending[0];
   }
 
