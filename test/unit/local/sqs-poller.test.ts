@@ -1,7 +1,10 @@
+import { DeleteMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { SqsPoller } from '../../../lib/local/event-sources/sqs-poller.ts';
+import type { FunctionHost } from '../../../lib/local/lambda/function-host.ts';
 import { LocalRuntime } from '../../../lib/local/runtime.ts';
 import type { Task } from '../../../lib/local/tasks/outcome-tracker.ts';
-import type { InvocationRecord } from '../../../lib/local/tasks/task-log.ts';
+import { TaskLog, type InvocationRecord } from '../../../lib/local/tasks/task-log.ts';
 import { ECHO_HANDLER } from './fixtures/echo-handler.ts';
 import { pipelineEnvironment, queuePipelineResources, removeTempDirs, writeTinyAssembly } from './fixtures/tiny-assembly.ts';
 
@@ -98,5 +101,60 @@ describe('SQS event source mapping', () => {
       expect(overlapping.length).toBeLessThanOrEqual(1);
     }
     expect(runtime.hosts.get('Tiny-Worker')!.instanceCount).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('SqsPoller with a scripted queue', () => {
+  const config = {
+    queueUrl: 'http://127.0.0.1:1/000000000000/q',
+    queueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
+    queueName: 'q',
+    region: 'us-east-1',
+    batchSize: 1,
+    maxBatchingWindowMs: 0,
+    concurrency: 1,
+    reportBatchItemFailures: true,
+  };
+  const message = (id: string, receiveCount: number) => ({
+    MessageId: id,
+    ReceiptHandle: `r-${id}`,
+    Body: JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b' }, object: { key: `uploads/${id}.jpg`, sequencer: `S${id}` } } }] }),
+    MD5OfBody: '',
+    Attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '1' },
+  });
+  const target = (invoke: () => Promise<unknown>) =>
+    ({ spec: { name: 'fn', memoryMb: 128 }, invoke: vi.fn(invoke) }) as unknown as FunctionHost & { invoke: ReturnType<typeof vi.fn> };
+
+  it('does not process a batch that arrives after stop() began', async () => {
+    let deliver!: () => void;
+    const arrived = new Promise<void>((resolve) => (deliver = resolve));
+    const sqs = { send: vi.fn(async () => (await arrived, { Messages: [message('late', 1)] })) } as unknown as SQSClient;
+    const fn = target(async () => ({ ok: true, value: null }));
+    const poller = new SqsPoller(config, sqs, fn, new TaskLog(), () => undefined);
+    poller.start();
+    const stopping = poller.stop();
+    deliver();
+    await stopping;
+    expect(fn.invoke).not.toHaveBeenCalled();
+  });
+
+  it('records every invocation, even when deleting its messages fails', async () => {
+    let receives = 0;
+    const sqs = {
+      send: vi.fn(async (command: unknown) => {
+        if (command instanceof DeleteMessageBatchCommand) throw new Error('delete refused');
+        return receives++ === 0 ? { Messages: [message('one', 1)] } : await new Promise(() => undefined);
+      }),
+    } as unknown as SQSClient;
+    const now = Date.now();
+    const fn = target(async () => ({ ok: true, timedOut: false, value: null, endedAt: now, durationMs: 1, billedDurationMs: 1, coldStart: true, logs: [] }));
+    const tasks = new TaskLog();
+    const errors: Error[] = [];
+    const poller = new SqsPoller(config, sqs, fn, tasks, (e) => errors.push(e));
+    poller.start();
+    await vi.waitFor(() => expect(tasks.all()[0]?.outcome).toBe('succeeded'));
+    expect(tasks.all()[0]).toMatchObject({ inputs: [{ bucket: 'b', key: 'uploads/one.jpg', attempt: 1, sequencer: 'Sone' }] });
+    await vi.waitFor(() => expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/delete refused/)]));
+    void poller.stop();
   });
 });
