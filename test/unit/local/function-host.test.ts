@@ -164,7 +164,6 @@ describe('FunctionHost', () => {
     expect(results.slice(1).map((r) => r.error?.errorType)).toEqual(['Runtime.Stopping', 'Runtime.Stopping']);
     expect(fn.instanceCount).toBe(0);
     expect(other.instanceCount).toBe(0);
-    expect(process.getActiveResourcesInfo().filter((r) => /Worker/i.test(r))).toEqual([]);
     // A call after stop() is refused at once.
     expect(await fn.invoke({})).toMatchObject({ ok: false, error: { errorType: 'Runtime.Stopping' } });
     expect(fn.instanceCount).toBe(0);
