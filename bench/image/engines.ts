@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { transcode } from '../../functions/image-transcode/core.ts';
@@ -40,7 +41,7 @@ const imagemagick: Engine = async (_input, inputPath, scratch) => {
   childPeakRssKb = Math.max(childPeakRssKb, rss);
   let bytes = 0;
   for (const r of options.renditions) {
-    bytes += (await sharp(join(scratch, `${r.name}.${r.format === 'webp' ? 'webp' : 'jpg'}`)).metadata()).size ?? 0;
+    bytes += statSync(join(scratch, `${r.name}.${r.format === 'webp' ? 'webp' : 'jpg'}`)).size;
   }
   return bytes;
 };
