@@ -265,25 +265,8 @@ describe('LocalRuntime resources beyond queues', () => {
         },
       ],
       resources: {
-        Ingest: { Type: 'AWS::S3::Bucket', Properties: {} },
-        Results: { Type: 'AWS::S3::Bucket', Properties: {} },
+        ...directNotificationResources('Direct'),
         Failures: { Type: 'AWS::SQS::Queue', Properties: {} },
-        Notifications: {
-          Type: 'Custom::S3BucketNotifications',
-          Properties: {
-            ServiceToken: 'arn:aws:lambda:us-east-1:000000000000:function:cdk-handler',
-            BucketName: { Ref: 'Ingest' },
-            NotificationConfiguration: {
-              LambdaFunctionConfigurations: [
-                {
-                  Events: ['s3:ObjectCreated:*'],
-                  LambdaFunctionArn: { 'Fn::GetAtt': ['Direct', 'Arn'] },
-                  Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'in/' }] } },
-                },
-              ],
-            },
-          },
-        },
         InvokeConfig: {
           Type: 'AWS::Lambda::EventInvokeConfig',
           Properties: {
