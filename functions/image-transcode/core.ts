@@ -112,7 +112,7 @@ function requiredScale(source: Pick<SourceInfo, 'width' | 'height'>, r: Renditio
 }
 
 /** Reads the header only and enforces every input limit before a pixel is decoded. */
-export async function inspect(input: Buffer, options: TranscodeOptions): Promise<SourceInfo> {
+async function inspect(input: Buffer, options: TranscodeOptions): Promise<SourceInfo> {
   const { limits } = options;
   if (input.length === 0) {
     throw new PermanentError(ErrorCode.IMAGE_EMPTY, 'The input is empty (0 bytes)');
@@ -196,7 +196,7 @@ export function plannedSize(source: Pick<SourceInfo, 'width' | 'height'>, r: Ren
   return { width: r.width, height: r.height };
 }
 
-export function outputFormat(requested: Rendition['format'], source: SourceInfo): EncodedFormat {
+function outputFormat(requested: Rendition['format'], source: SourceInfo): EncodedFormat {
   if (requested !== 'original') return requested;
   if (WEB_FORMATS.has(source.format)) return source.format as EncodedFormat;
   return source.hasAlpha ? 'png' : 'jpeg';

@@ -40,7 +40,7 @@ export function loadKitConfig(options: LoadConfigOptions = {}): KitConfig {
 }
 
 /** One line per problem: `pipelines.image.renditons: unknown field (allowed: …)`. */
-export function formatIssues(error: z.ZodError): string {
+function formatIssues(error: z.ZodError): string {
   return error.issues
     .flatMap((issue) => {
       const path = issue.path.map(String).join('.');
