@@ -1,6 +1,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { ErrorCode, PermanentError } from '../shared/errors.ts';
-import type { Rendition, TranscodeOptions } from './options.ts';
+import { sniff } from '../shared/sniff.ts';
+import { INPUT_FORMATS, type Rendition, type TranscodeOptions } from './options.ts';
 
 /**
  * The image pipeline's pure core: bytes in, renditions out. No AWS here, so it is unit-tested on
@@ -53,7 +54,36 @@ const ALPHA_FORMATS = new Set<EncodedFormat>(['webp', 'avif', 'png', 'gif']);
 /** Formats that browsers show and sharp writes: 'original' keeps these, anything else becomes jpeg/png. */
 const WEB_FORMATS = new Set<string>(['jpeg', 'webp', 'avif', 'png', 'gif']);
 
-export async function transcode(input: Buffer, options: TranscodeOptions): Promise<TranscodeResult> {
+/**
+ * The libvips loaders the kit may ever use: the Buffer loaders of INPUT_FORMATS. Every other
+ * loader (SVG/librsvg, PDF/poppler, ImageMagick, OpenSlide, FITS, Matlab, CSV, matrix, vips,
+ * Ultra HDR, …) is blocked for the whole process as soon as this module loads, so not even a
+ * direct sharp() call elsewhere in the function can hand untrusted bytes to them.
+ */
+export const ALLOWED_LOADERS: Readonly<Record<(typeof INPUT_FORMATS)[number], string>> = {
+  jpeg: 'VipsForeignLoadJpegBuffer',
+  png: 'VipsForeignLoadPngBuffer',
+  webp: 'VipsForeignLoadWebpBuffer',
+  gif: 'VipsForeignLoadNsgifBuffer',
+  avif: 'VipsForeignLoadHeifBuffer',
+  tiff: 'VipsForeignLoadTiffBuffer',
+};
+sharp.block({ operation: ['VipsForeignLoad'] });
+sharp.unblock({ operation: Object.values(ALLOWED_LOADERS) });
+
+/** Per-call limits that are not part of the pipeline's settings. */
+export interface TranscodeRun {
+  /**
+   * Wall-clock budget for this object in milliseconds, from the call. Every sharp pipeline gets
+   * sharp's own timeout for what is left of it (rounded up to whole seconds, sharp's unit), and a
+   * stage that would start with nothing left is not started; either way the call fails with a
+   * PermanentError IMAGE_PROCESSING_TIMEOUT. Omitted: no budget.
+   */
+  readonly budgetMs?: number;
+}
+
+export async function transcode(input: Buffer, options: TranscodeOptions, run: TranscodeRun = {}): Promise<TranscodeResult> {
+  const budget = new Budget(run.budgetMs);
   const source = await inspect(input, options);
   for (const rendition of options.renditions) {
     const planned = plannedSize(source, rendition);
@@ -66,9 +96,43 @@ export async function transcode(input: Buffer, options: TranscodeOptions): Promi
       );
     }
   }
-  const decoded = sharesDecode(source, options) ? await decodeOnce(input, source, options) : undefined;
-  const renditions = await Promise.all(options.renditions.map((r) => render(decoded ?? input, source, r, options)));
+  const decoded = sharesDecode(source, options) ? await decodeOnce(input, source, options, budget) : undefined;
+  const renditions = await Promise.all(options.renditions.map((r) => render(decoded ?? input, source, r, options, budget)));
   return { source, renditions };
+}
+
+/** A deadline shared by every pipeline of one transcode call. */
+class Budget {
+  private readonly deadline: number | undefined;
+
+  constructor(private readonly budgetMs: number | undefined) {
+    if (budgetMs !== undefined && !(Number.isFinite(budgetMs) && budgetMs > 0)) {
+      throw new RangeError(`budgetMs must be a positive number of milliseconds, got ${budgetMs}`);
+    }
+    this.deadline = budgetMs === undefined ? undefined : Date.now() + budgetMs;
+  }
+
+  /** Applies sharp's timeout for the time left, or fails now if none is left. */
+  apply(image: Sharp, stage: string): Sharp {
+    if (this.deadline === undefined) return image;
+    const left = this.deadline - Date.now();
+    if (left <= 0) throw this.exceeded(stage);
+    return image.timeout({ seconds: Math.min(3600, Math.ceil(left / 1000)) });
+  }
+
+  /** sharp reports its timeout as an Error whose message starts with 'timeout'. */
+  isTimeout(error: unknown): boolean {
+    return this.deadline !== undefined && error instanceof Error && /^timeout\b/i.test(error.message);
+  }
+
+  exceeded(stage: string, cause?: unknown): PermanentError {
+    return new PermanentError(
+      ErrorCode.IMAGE_PROCESSING_TIMEOUT,
+      `Processing the image took longer than its ${this.budgetMs} ms budget (stopped in ${stage})`,
+      { budgetMs: this.budgetMs, stage },
+      { cause },
+    );
+  }
 }
 
 /** Pixels decoded once, oriented, in 8-bit sRGB, at the smallest scale every rendition can be made from. */
@@ -86,18 +150,19 @@ function sharesDecode(source: SourceInfo, options: TranscodeOptions): boolean {
   return source.frames === 1 && options.stripMetadata && options.renditions.length > 1;
 }
 
-async function decodeOnce(input: Buffer, source: SourceInfo, options: TranscodeOptions): Promise<Decoded> {
+async function decodeOnce(input: Buffer, source: SourceInfo, options: TranscodeOptions, budget: Budget): Promise<Decoded> {
   const scale = Math.max(...options.renditions.map((r) => requiredScale(source, r)));
   const shrink = source.format === 'jpeg' ? ([8, 4, 2].find((s) => 1 / s >= scale) ?? 1) : 1;
   let image = sharp(input, { limitInputPixels: options.limits.maxInputPixels, failOn: 'warning' }).autoOrient();
   if (shrink > 1) {
     image = image.resize(Math.ceil(source.width / shrink), Math.ceil(source.height / shrink), { fit: 'fill' });
   }
+  image = budget.apply(image.toColourspace('srgb').raw(), 'decode');
   try {
-    const { data, info } = await image.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await image.toBuffer({ resolveWithObject: true });
     return { data, info: { width: info.width, height: info.height, channels: info.channels } };
   } catch (error) {
-    throw corrupt(error);
+    throw budget.isTimeout(error) ? budget.exceeded('decode', error) : corrupt(error);
   }
 }
 
@@ -111,7 +176,11 @@ function requiredScale(source: Pick<SourceInfo, 'width' | 'height'>, r: Renditio
   return Math.max(planned.width / source.width, planned.height / source.height);
 }
 
-/** Reads the header only and enforces every input limit before a pixel is decoded. */
+/**
+ * Identifies the format from the magic bytes, then reads the header only and enforces every input
+ * limit before a pixel is decoded. A format outside `inputFormats` is refused while it is still
+ * bytes: SVG never reaches librsvg, PDF never reaches poppler, unknown bytes reach no loader.
+ */
 async function inspect(input: Buffer, options: TranscodeOptions): Promise<SourceInfo> {
   const { limits } = options;
   if (input.length === 0) {
@@ -124,26 +193,18 @@ async function inspect(input: Buffer, options: TranscodeOptions): Promise<Source
       { bytes: input.length, maxInputBytes: limits.maxInputBytes },
     );
   }
+  refuseUnaccepted(sniffedImageFormat(input), options);
   let meta: Metadata;
   try {
     meta = await sharp(input, { animated: true, limitInputPixels: false }).metadata();
   } catch (error) {
+    // The signature matched an accepted format, so a header the loader cannot read is a broken file.
     const message = error instanceof Error ? error.message : String(error);
-    if (/unsupported image format/i.test(message)) {
-      throw new PermanentError(ErrorCode.IMAGE_NOT_AN_IMAGE, 'The input is not an image in any format the kit reads', {}, { cause: error });
-    }
     throw new PermanentError(ErrorCode.IMAGE_CORRUPT, `The image header cannot be read: ${message}`, {}, { cause: error });
   }
+  // The container can hide its codec (HEIF holds AV1 or HEVC): judge the decoder's view too.
+  refuseUnaccepted(sourceFormat(meta), options);
   const format = sourceFormat(meta);
-  if (!(options.inputFormats as readonly string[]).includes(format)) {
-    throw new PermanentError(
-      ErrorCode.IMAGE_UNSUPPORTED_FORMAT,
-      format === 'heic'
-        ? 'HEIC (HEVC-coded HEIF) is not supported: convert to JPEG or AVIF before upload'
-        : `Input format '${format}' is not accepted (accepted: ${options.inputFormats.join(', ')})`,
-      { format, accepted: options.inputFormats },
-    );
-  }
   if (!meta.width || !meta.height) {
     throw new PermanentError(ErrorCode.IMAGE_CORRUPT, 'The image header has no dimensions');
   }
@@ -169,6 +230,30 @@ async function inspect(input: Buffer, options: TranscodeOptions): Promise<Source
     hasAlpha: meta.hasAlpha ?? false,
     space: meta.space ?? 'unknown',
   };
+}
+
+/** The image format by magic bytes; anything that is not an image is refused here. */
+function sniffedImageFormat(input: Buffer): string {
+  const sniffed = sniff(input);
+  if (sniffed.kind === 'image' || sniffed.format === 'pdf') return sniffed.format;
+  throw new PermanentError(
+    ErrorCode.IMAGE_NOT_AN_IMAGE,
+    sniffed.format === 'unknown'
+      ? 'The input is not an image in any format the kit reads (no known signature in its first bytes)'
+      : `The input is ${sniffed.format === 'json' ? 'JSON' : `a ${sniffed.format} ${sniffed.kind}`}, not an image`,
+    { format: sniffed.format },
+  );
+}
+
+function refuseUnaccepted(format: string, options: TranscodeOptions): void {
+  if ((options.inputFormats as readonly string[]).includes(format)) return;
+  throw new PermanentError(
+    ErrorCode.IMAGE_UNSUPPORTED_FORMAT,
+    format === 'heic'
+      ? 'HEIC (HEVC-coded HEIF) is not supported: convert to JPEG or AVIF before upload'
+      : `Input format '${format}' is not accepted (accepted: ${options.inputFormats.join(', ')})`,
+    { format, accepted: options.inputFormats },
+  );
 }
 
 function sourceFormat(meta: Metadata): string {
@@ -202,7 +287,13 @@ function outputFormat(requested: Rendition['format'], source: SourceInfo): Encod
   return source.hasAlpha ? 'png' : 'jpeg';
 }
 
-async function render(input: Buffer | Decoded, source: SourceInfo, r: Rendition, options: TranscodeOptions): Promise<RenditionOutput> {
+async function render(
+  input: Buffer | Decoded,
+  source: SourceInfo,
+  r: Rendition,
+  options: TranscodeOptions,
+  budget: Budget,
+): Promise<RenditionOutput> {
   const format = outputFormat(r.format, source);
   const animated = options.animated && source.frames > 1 && ANIMATED_SOURCES.has(source.format) && ANIMATED_FORMATS.has(format);
   const frames = animated ? Math.min(source.frames, options.limits.maxFrames) : 1;
@@ -229,7 +320,7 @@ async function render(input: Buffer | Decoded, source: SourceInfo, r: Rendition,
   image = image.toColourspace('srgb');
   if (!alpha) image = image.flatten({ background: options.background });
   if (!options.stripMetadata) image = image.keepMetadata();
-  image = encode(image, format, r.quality);
+  image = budget.apply(encode(image, format, r.quality), `rendition '${r.name}'`);
 
   try {
     const { data, info } = await image.toBuffer({ resolveWithObject: true });
@@ -245,7 +336,7 @@ async function render(input: Buffer | Decoded, source: SourceInfo, r: Rendition,
       data,
     };
   } catch (error) {
-    throw corrupt(error, { rendition: r.name });
+    throw budget.isTimeout(error) ? budget.exceeded(`rendition '${r.name}'`, error) : corrupt(error, { rendition: r.name });
   }
 }
 

@@ -19,6 +19,8 @@ export const ErrorCode = {
   IMAGE_TOO_MANY_PIXELS: 'IMAGE_TOO_MANY_PIXELS',
   IMAGE_OUTPUT_TOO_LARGE: 'IMAGE_OUTPUT_TOO_LARGE',
   IMAGE_CORRUPT: 'IMAGE_CORRUPT',
+  /** Processing the image took longer than its per-object time budget. */
+  IMAGE_PROCESSING_TIMEOUT: 'IMAGE_PROCESSING_TIMEOUT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

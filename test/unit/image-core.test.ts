@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { plannedSize, transcode } from '../../functions/image-transcode/core.ts';
 import { DEFAULT_RENDITIONS, transcodeOptionsSchema, type TranscodeOptionsInput } from '../../functions/image-transcode/options.ts';
 import { ErrorCode, PermanentError } from '../../functions/shared/errors.ts';
@@ -242,9 +242,16 @@ describe('transcode: bad input is a permanent error with a stable code', () => {
     expect(error.code).toBe(ErrorCode.IMAGE_EMPTY);
   });
 
-  it('rejects a text file named .jpg', async () => {
+  it('rejects a text file named .jpg by its first bytes', async () => {
     const error = await rejection(transcode(fixtures.textPretendingToBeJpeg, options()));
     expect(error.code).toBe(ErrorCode.IMAGE_NOT_AN_IMAGE);
+    expect(error.details).toEqual({ format: 'unknown' });
+  });
+
+  it('rejects a PNG signature followed by garbage as corrupt, not as "not an image"', async () => {
+    const fake = Buffer.concat([(await fixtures.alphaPng()).subarray(0, 8), Buffer.alloc(100, 7)]);
+    const error = await rejection(transcode(fake, options()));
+    expect(error.code).toBe(ErrorCode.IMAGE_CORRUPT);
   });
 
   it('rejects a truncated JPEG as corrupt', async () => {
@@ -274,10 +281,11 @@ describe('transcode: bad input is a permanent error with a stable code', () => {
     expect(error.code).toBe(ErrorCode.IMAGE_TOO_LARGE);
   });
 
-  it('rejects a format that is not accepted (SVG by default)', async () => {
+  it('rejects a format that is not accepted (SVG by default) from its magic bytes', async () => {
     const error = await rejection(transcode(fixtures.svgImage(), options()));
     expect(error.code).toBe(ErrorCode.IMAGE_UNSUPPORTED_FORMAT);
     expect(error.message).toContain("'svg'");
+    expect(error.details).toMatchObject({ format: 'svg', accepted: ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] });
   });
 
   it('rejects an output over the dimension limit before decoding', async () => {
@@ -287,6 +295,49 @@ describe('transcode: bad input is a permanent error with a stable code', () => {
     );
     expect(error.code).toBe(ErrorCode.IMAGE_OUTPUT_TOO_LARGE);
     expect(error.details).toMatchObject({ rendition: 'copy', width: 300, height: 100 });
+  });
+});
+
+describe('transcode: per-object time budget', () => {
+  it('stops a pipeline that runs over its budget with IMAGE_PROCESSING_TIMEOUT (sharp\'s own timeout)', { timeout: 30_000 }, async () => {
+    // 48 MP encoded to full-size WebP takes several seconds; sharp kills it at the budget's whole second.
+    const input = await fixtures.solidPng(8000, 6000);
+    const started = Date.now();
+    const error = await rejection(transcode(input, options({ renditions: [{ name: 'full', format: 'webp' }] }), { budgetMs: 200 }));
+    expect(error.code).toBe(ErrorCode.IMAGE_PROCESSING_TIMEOUT);
+    expect(error.details).toEqual({ budgetMs: 200, stage: "rendition 'full'" });
+    expect(error.message).toMatch(/longer than its 200 ms budget/);
+    expect((error.cause as Error).message).toMatch(/^timeout/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('does not start a stage once the budget is spent', async () => {
+    const input = await fixtures.photoJpeg(64, 48);
+    const now = Date.now();
+    // The budget starts at the first reading of the clock; every later reading is past the deadline.
+    const clock = vi.spyOn(Date, 'now').mockReturnValueOnce(now).mockReturnValue(now + 60_000);
+    try {
+      const error = await rejection(
+        transcode(input, options({ renditions: [{ name: 'a', format: 'jpeg' }, { name: 'b', width: 8, format: 'png' }] }), { budgetMs: 1000 }),
+      );
+      expect(error).toMatchObject({ code: ErrorCode.IMAGE_PROCESSING_TIMEOUT, details: { stage: 'decode' } });
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('leaves work inside its budget alone', async () => {
+    const input = await fixtures.photoJpeg(320, 240);
+    const opts = options({ renditions: DEFAULT_RENDITIONS });
+    const [budgeted, free] = await Promise.all([transcode(input, opts, { budgetMs: 60_000 }), transcode(input, opts)]);
+    expect(budgeted.renditions.map((r) => r.data.equals(free.renditions.find((x) => x.name === r.name)!.data))).toEqual([true, true, true]);
+  });
+
+  it('rejects a budget that is not a positive number of milliseconds', async () => {
+    const input = await fixtures.photoJpeg(16, 16);
+    for (const budgetMs of [0, -5, Number.NaN]) {
+      await expect(transcode(input, options(), { budgetMs })).rejects.toThrow(/budgetMs must be a positive number/);
+    }
   });
 });
 
