@@ -328,7 +328,7 @@ describe('transcode: per-object time budget', () => {
 
   it('leaves work inside its budget alone', async () => {
     const input = await fixtures.photoJpeg(320, 240);
-    const opts = options({ renditions: DEFAULT_RENDITIONS });
+    const opts = options({ renditions: [...DEFAULT_RENDITIONS] });
     const [budgeted, free] = await Promise.all([transcode(input, opts, { budgetMs: 60_000 }), transcode(input, opts)]);
     expect(budgeted.renditions.map((r) => r.data.equals(free.renditions.find((x) => x.name === r.name)!.data))).toEqual([true, true, true]);
   });

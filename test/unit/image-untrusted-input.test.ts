@@ -16,7 +16,7 @@ vi.mock('sharp', async (importOriginal) => {
   const original = ((await importOriginal()) as { default: typeof import('sharp') }).default;
   const wrapped = Object.assign((input?: unknown, options?: unknown) => {
     seen.push(input);
-    return (original as (...args: unknown[]) => unknown)(input, options);
+    return (original as unknown as (...args: unknown[]) => unknown)(input, options);
   }, original);
   return { default: wrapped };
 });
