@@ -1,4 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -22,6 +23,8 @@ export interface QueueWorkerProps {
   readonly maxConcurrency?: number;
   /** Deliveries before a message is dead-lettered. @default 3 */
   readonly maxReceiveCount?: number;
+  /** Where the dead-letter alarm notifies (KitAlerts.action). @default no action */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
 }
 
 /**
@@ -39,6 +42,7 @@ export class QueueWorker extends Construct {
     this.workQueue = new WorkQueue(this, 'WorkQueue', {
       consumerTimeout: props.worker.timeout,
       maxReceiveCount: props.maxReceiveCount,
+      alarmAction: props.alarmAction,
     });
 
     props.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.workQueue.queue), {

@@ -15,11 +15,14 @@ export interface WorkQueueProps {
   readonly retentionPeriod?: Duration;
   /** How long a dead letter is kept for inspection and redrive. @default 14 days */
   readonly deadLetterRetentionPeriod?: Duration;
+  /** Notified when the dead-letter alarm fires and when it recovers (see KitAlerts). @default no action */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
 }
 
 /**
  * An SQS work queue with its dead-letter queue: SQS-managed encryption, TLS-only policy, a
- * visibility timeout derived from the consumer's timeout, and an alarm on the first dead letter.
+ * visibility timeout derived from the consumer's timeout, and an alarm on the first dead letter
+ * that notifies `alarmAction` when one is given.
  */
 export class WorkQueue extends Construct {
   public readonly queue: sqs.Queue;
@@ -50,5 +53,9 @@ export class WorkQueue extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    if (props.alarmAction) {
+      this.deadLetterAlarm.addAlarmAction(props.alarmAction);
+      this.deadLetterAlarm.addOkAction(props.alarmAction);
+    }
   }
 }

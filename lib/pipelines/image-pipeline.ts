@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -21,6 +22,8 @@ export interface ImagePipelineProps {
   readonly architecture?: KitArchitecture;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** Where the pipeline's alarms notify (KitAlerts.action). @default no action */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
 }
 
 /**
@@ -72,6 +75,7 @@ export class ImagePipeline extends Construct {
       maxBatchingWindow: Duration.seconds(config.maxBatchingWindowSeconds),
       maxConcurrency: config.maxConcurrency,
       maxReceiveCount: config.maxReceiveCount,
+      alarmAction: props.alarmAction,
     });
 
     // Write-only (put, and delete of a superseded manifest or failure record), and only where this

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertsSchema } from '../constructs/alerts.ts';
 import { transcodeOptionsSchema } from '../../functions/image-transcode/options.ts';
 import { FAILURE_PREFIX } from '../../functions/shared/keys.ts';
 
@@ -67,6 +68,8 @@ export const kitConfigSchema = z
         resultsEventBridge: z.boolean().default(true),
       })
       .default({ resultsNoncurrentVersionDays: 30, accessLogExpirationDays: 90, resultsEventBridge: true }),
+    /** Where alarms notify: an existing SNS topic or an email address. @default none (alarms without actions) */
+    alerts: alertsSchema.optional(),
     pipelines: z
       .strictObject({
         image: imagePipelineSchema.optional(),

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { KitAlerts } from '../constructs/alerts.ts';
 import { KitStorage } from '../constructs/kit-storage.ts';
 import { ImagePipeline } from '../pipelines/image-pipeline.ts';
 import type { KitConfig } from '../presets/schema.ts';
@@ -12,6 +13,8 @@ export interface KitStackProps extends StackProps {
 /** One deployable unit: the shared storage plus every pipeline the config enables. */
 export class KitStack extends Stack {
   public readonly storage: KitStorage;
+  /** The alarm destination, when config `alerts` is set. */
+  public readonly alerts?: KitAlerts;
   public readonly imagePipeline?: ImagePipeline;
 
   constructor(scope: Construct, id: string, props: KitStackProps) {
@@ -22,6 +25,8 @@ export class KitStack extends Stack {
     const { config } = props;
     this.storage = new KitStorage(this, 'Storage', config.storage);
     const logRetention = config.logRetentionDays as logs.RetentionDays;
+    if (config.alerts) this.alerts = new KitAlerts(this, 'Alerts', { config: config.alerts });
+    const alarmAction = this.alerts?.action;
 
     if (config.pipelines.image) {
       this.imagePipeline = new ImagePipeline(this, 'ImagePipeline', {
@@ -30,6 +35,7 @@ export class KitStack extends Stack {
         config: config.pipelines.image,
         architecture: config.architecture,
         logRetention,
+        alarmAction,
       });
       new CfnOutput(this, 'ImageIngestPrefix', { value: config.pipelines.image.ingestPrefix });
       new CfnOutput(this, 'ImageDeadLetterQueueUrl', {
