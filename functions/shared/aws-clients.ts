@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { tracer } from './tracer.ts';
 
 /**
  * SDK clients are created once per function instance and reused across invocations.
@@ -7,5 +8,14 @@ import { S3Client } from '@aws-sdk/client-s3';
  * S3-compatible endpoints that cannot serve virtual-hosted buckets.
  */
 export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
-  return new S3Client({ forcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === 'true' });
+  return traced(new S3Client({ forcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === 'true' }));
+}
+
+/**
+ * Every SDK client a function makes goes through here, so each AWS call becomes an X-Ray
+ * subsegment (service, operation, status, retries) under the function's trace: what the
+ * function's Active tracing is for. A no-op when tracing is off.
+ */
+export function traced<Client extends Parameters<typeof tracer.captureAWSv3Client>[0]>(client: Client): Client {
+  return tracer.captureAWSv3Client(client);
 }
