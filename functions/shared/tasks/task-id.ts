@@ -63,6 +63,11 @@ export function generatedTaskId(nowMs: number, random: Uint8Array = randomBytes(
   return encodeTime(nowMs) + encodeBytes(random, NAME_CHARS);
 }
 
+/** The smallest id of a task created at or after `ms`: the bound of a "since" query. */
+export function taskIdFloor(ms: number): string {
+  return encodeTime(Math.max(0, Math.floor(ms))) + '0'.repeat(NAME_CHARS);
+}
+
 /** When the task was created, read back from its id. */
 export function taskIdTime(id: string): number {
   if (!TASK_ID_PATTERN.test(id)) throw new RangeError(`Not a task id: ${id}`);
