@@ -75,3 +75,18 @@ export function taskIdTime(id: string): number {
   for (const char of id.slice(0, TIME_CHARS)) ms = ms * 32 + ALPHABET.indexOf(char);
   return ms;
 }
+
+/**
+ * Where a submitted task's input goes: `<ingestPrefix><id>.json` for JSON, `<ingestPrefix><id>/<name>`
+ * for a file. The id in the key is how the worker finds the task its upload event belongs to.
+ */
+export function submittedInputKey(ingestPrefix: string, taskId: string, fileName?: string): string {
+  return fileName === undefined ? `${ingestPrefix}${taskId}.json` : `${ingestPrefix}${taskId}/${fileName}`;
+}
+
+/** The submitted task an input key names, if its shape is {@link submittedInputKey}'s. */
+export function submittedTaskIdOf(ingestPrefix: string, key: string): string | undefined {
+  if (!key.startsWith(ingestPrefix)) return undefined;
+  const match = key.slice(ingestPrefix.length).match(/^([0-9A-HJKMNP-TV-Z]{26})(?:\.json$|\/[^/]+$)/);
+  return match?.[1];
+}

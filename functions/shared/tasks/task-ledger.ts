@@ -108,7 +108,9 @@ export class TaskLedger {
 
   /** A submitted task (`POST /tasks`), queued until its input's event reaches the worker. */
   async createQueued(task: TaskIdentity): Promise<TaskRecord> {
-    const record: TaskRecord = { ...task, state: 'queued', updatedAt: this.now(), attempts: [], attemptCount: 0, gbSeconds: 0, costUsd: 0 };
+    const now = this.now();
+    // A submission whose file never arrives expires like a finished task.
+    const record: TaskRecord = { ...task, state: 'queued', updatedAt: now, attempts: [], attemptCount: 0, gbSeconds: 0, costUsd: 0, expiresAt: this.expiresAt(now) };
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,

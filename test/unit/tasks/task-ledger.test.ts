@@ -1,7 +1,7 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTaskTable } from './task-table-fixture.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TaskLedger, type TaskIdentity } from '../../../functions/shared/tasks/task-ledger.ts';
-import { TaskTable } from '../../../functions/shared/tasks/task-table.ts';
 import { uploadTaskId } from '../../../functions/shared/tasks/task-id.ts';
 import { startDynamoDbEmulator, type DynamoDbEmulator } from '../../../lib/local/emulators/dynamodb-emulator.ts';
 import { localCredentials } from '../../../lib/local/emulators/loopback.ts';
@@ -14,23 +14,7 @@ let clock = 1_700_000_000_000;
 
 async function createTable(): Promise<string> {
   const name = `tasks-${++tableCount}`;
-  const { indexes } = TaskTable;
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: TaskTable.partitionKey, KeyType: 'HASH' }],
-      AttributeDefinitions: ['taskId', 'pipeline', 'pipelineState', 'state', 'inputRef'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
-      GlobalSecondaryIndexes: Object.values(indexes).map((index) => ({
-        IndexName: index.name,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
-    }),
-  );
+  await createTaskTable(client, name);
   return name;
 }
 
