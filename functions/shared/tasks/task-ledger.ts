@@ -14,7 +14,7 @@ import type { Architecture } from '../cost/estimate.ts';
 import { taskIdFloor } from './task-id.ts';
 import type { TaskAttempt, TaskError, TaskInput, TaskRecord } from './task-record.ts';
 import { allowedSources, isTerminal, RETRYABLE_STATES, STOPPABLE_STATES, type TaskState } from './task-states.ts';
-import { inputRef, pipelineStateKey, TaskTable } from './task-table.ts';
+import { inputRef, pipelineStateKey, TASK_TABLE } from './task-table.ts';
 
 export interface TaskIdentity {
   readonly taskId: string;
@@ -247,7 +247,7 @@ export class TaskLedger {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: marshall({ taskId: id, bodyHash, target: taskId, [TaskTable.ttlAttribute]: Math.floor(now / 1000) + (this.options.idempotencyTtlSeconds ?? DAY_SECONDS) }),
+          Item: marshall({ taskId: id, bodyHash, target: taskId, [TASK_TABLE.ttlAttribute]: Math.floor(now / 1000) + (this.options.idempotencyTtlSeconds ?? DAY_SECONDS) }),
           ConditionExpression: 'attribute_not_exists(taskId)',
         }),
       );
@@ -268,7 +268,7 @@ export class TaskLedger {
 
   /** The tasks of one input object, newest first. */
   async forInput(bucket: string, key: string): Promise<TaskRecord[]> {
-    const index = TaskTable.indexes.byInput;
+    const index = TASK_TABLE.indexes.byInput;
     const response = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -321,7 +321,7 @@ export class TaskLedger {
   }
 
   private partitionFor(query: ListQuery): { index: string; attribute: string; value: string } | undefined {
-    const { byPipeline, byPipelineState, byState } = TaskTable.indexes;
+    const { byPipeline, byPipelineState, byState } = TASK_TABLE.indexes;
     if (query.pipeline && query.state) return { index: byPipelineState.name, attribute: byPipelineState.partitionKey, value: pipelineStateKey(query.pipeline, query.state) };
     if (query.pipeline) return { index: byPipeline.name, attribute: byPipeline.partitionKey, value: query.pipeline };
     if (query.state) return { index: byState.name, attribute: byState.partitionKey, value: query.state };

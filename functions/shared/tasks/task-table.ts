@@ -2,7 +2,7 @@
  * The task table's layout, shared by the construct that creates it and the ledger that writes it.
  * Ids sort by creation time, so every index keyed by `taskId` lists in creation order.
  */
-export const TaskTable = {
+export const TASK_TABLE = {
   partitionKey: 'taskId',
   /** Finished tasks expire this many seconds after they end (a DynamoDB TTL attribute). */
   ttlAttribute: 'expiresAt',

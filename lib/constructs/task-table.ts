@@ -1,0 +1,54 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { TASK_TABLE } from '../../functions/shared/tasks/task-table.ts';
+
+export interface KitTaskTableProps {
+  /**
+   * What happens to the table when the stack is deleted: task history is data, kept by default.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /** @default true */
+  readonly pointInTimeRecovery?: boolean;
+}
+
+/**
+ * The task table (DESIGN.md, "Tasks"): on-demand, point-in-time recovery, encrypted, a TTL on
+ * finished tasks, and indexes to list a pipeline's tasks (by state too) and an input's tasks in
+ * creation order. Only the TaskLedger writes it.
+ */
+export class KitTaskTable extends Construct {
+  public readonly table: dynamodb.TableV2;
+
+  constructor(scope: Construct, id: string, props: KitTaskTableProps = {}) {
+    super(scope, id);
+    const string = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: string(TASK_TABLE.partitionKey),
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
+      timeToLiveAttribute: TASK_TABLE.ttlAttribute,
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: Object.values(TASK_TABLE.indexes).map((index) => ({
+        indexName: index.name,
+        partitionKey: string(index.partitionKey),
+        sortKey: string(index.sortKey),
+        projectionType: dynamodb.ProjectionType.ALL,
+      })),
+    });
+  }
+
+  /** What the shared worker and the dead-letter recorder need: conditional writes and reads of records. */
+  grantRecorder(grantee: iam.IGrantable): void {
+    this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+  }
+
+  /** What the task API needs: the recorder's actions plus queries of the indexes. */
+  grantApi(grantee: iam.IGrantable): void {
+    this.grantRecorder(grantee);
+    this.table.grant(grantee, 'dynamodb:Query', 'dynamodb:Scan');
+  }
+}
