@@ -11,6 +11,8 @@ export interface DevState {
   readonly endpoint: string;
   readonly region: string;
   readonly dynamoDbEndpoint?: string;
+  /** The task API on loopback, when the preset has a task table. */
+  readonly taskApiUrl?: string;
   readonly pipelines: readonly PipelineRoute[];
   readonly startedAt: string;
 }
