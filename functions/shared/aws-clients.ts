@@ -1,4 +1,7 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { tracer } from './tracer.ts';
 
 /**
@@ -9,6 +12,22 @@ import { tracer } from './tracer.ts';
  */
 export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
   return traced(new S3Client({ forcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === 'true' }));
+}
+
+/**
+ * Sends to the regional endpoint (or AWS_ENDPOINT_URL), not to the queue URL's host: the same on
+ * AWS, and locally the emulator, whose queue URLs name a host that does not resolve.
+ */
+export function createSqsClient(): SQSClient {
+  return traced(new SQSClient({ useQueueUrlAsEndpoint: false }));
+}
+
+export function createDynamoDbClient(): DynamoDBClient {
+  return traced(new DynamoDBClient({}));
+}
+
+export function createEventBridgeClient(): EventBridgeClient {
+  return traced(new EventBridgeClient({}));
 }
 
 /**

@@ -1,9 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { createS3Client } from '../shared/aws-clients.ts';
+import { createDynamoDbClient, createS3Client, createSqsClient } from '../shared/aws-clients.ts';
 import { logger } from '../shared/logger.ts';
 import { generatedTaskId } from '../shared/tasks/task-id.ts';
 import { TaskLedger } from '../shared/tasks/task-ledger.ts';
@@ -13,9 +12,8 @@ import { loadTaskApiSettings } from './settings.ts';
 
 const settings = loadTaskApiSettings();
 const s3 = createS3Client();
-// The regional endpoint, not the queue URL's host: on AWS the same, locally the emulator (AWS_ENDPOINT_URL).
-const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-const ledger = new TaskLedger(new DynamoDBClient({}), settings.tableName, { ttlDays: settings.ttlDays });
+const sqs = createSqsClient();
+const ledger = new TaskLedger(createDynamoDbClient(), settings.tableName, { ttlDays: settings.ttlDays });
 const queueUrls = new Map(settings.pipelines.map((p) => [p.id, p.queueUrl]));
 const region = process.env.AWS_REGION ?? 'us-east-1';
 

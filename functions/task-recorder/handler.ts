@@ -1,7 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createDynamoDbClient, createEventBridgeClient } from '../shared/aws-clients.ts';
 import { logger } from '../shared/logger.ts';
 import { objectsFromMessageBody } from '../shared/s3-event.ts';
 import { KitEventPublisher } from '../shared/tasks/task-events.ts';
@@ -10,8 +9,8 @@ import { deadLetterError, deadLettersOf } from './core.ts';
 import { loadRecorderSettings } from './settings.ts';
 
 const settings = loadRecorderSettings();
-const ledger = new TaskLedger(new DynamoDBClient({}), settings.tableName, { ttlDays: settings.ttlDays });
-const events = settings.busName ? new KitEventPublisher(new EventBridgeClient({}), settings.busName) : undefined;
+const ledger = new TaskLedger(createDynamoDbClient(), settings.tableName, { ttlDays: settings.ttlDays });
+const events = settings.busName ? new KitEventPublisher(createEventBridgeClient(), settings.busName) : undefined;
 const pipelines = new Map(settings.pipelines.map((p) => [p.deadLetterQueueArn, p]));
 const processor = new BatchProcessor(EventType.SQS);
 
