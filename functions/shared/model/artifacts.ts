@@ -14,6 +14,8 @@ export interface ModelFiles {
 
 export type ModelKind = 'graph' | 'layers';
 
+const SAFE_FILE_NAME = /^[A-Za-z0-9._-]{1,200}$/;
+
 interface WeightGroup {
   readonly paths: readonly string[];
   readonly weights: readonly tf.io.WeightsManifestEntry[];
@@ -43,6 +45,9 @@ export function parseModelJson(bytes: Uint8Array): ParsedModelJson {
     if (!Array.isArray(group?.paths) || !group.paths.every((p: unknown) => typeof p === 'string' && p.length > 0) || !Array.isArray(group?.weights)) {
       throw invalid(`model.json weightsManifest[${i}] needs string paths and a weights list`);
     }
+    // Weight files sit beside model.json; a path that climbs out could name any object the reader may see.
+    const outside = group.paths.find((p: string) => !SAFE_FILE_NAME.test(p) || p === '.' || p === '..');
+    if (outside !== undefined) throw invalid(`weight path '${outside}' in weightsManifest[${i}] is not a plain file name`, { path: outside });
   }
   return { kind: kindOf(json, topology), modelTopology: topology, weightsManifest: manifest as WeightGroup[], raw: json };
 }

@@ -28,8 +28,12 @@ export interface ImageModel extends ModelIdentity {
   readonly backend: BackendName;
   /** Milliseconds spent loading (parse, hash, build the graph, warm-up prediction). */
   readonly loadMs: number;
-  /** Decodes untrusted image bytes into the model's input (deterministic: same bytes, same floats). */
-  preprocess(imageBytes: Uint8Array): Promise<ModelInput>;
+  /**
+   * Decodes untrusted image bytes into the model's input (deterministic: same bytes, same floats).
+   * Throws ModelInputError (not-an-image | too-many-pixels | corrupt); `maxPixels` overrides the
+   * model's source limit for this call (a pipeline's own limit).
+   */
+  preprocess(imageBytes: Uint8Array, options?: { maxPixels?: number }): Promise<ModelInput>;
   /**
    * Probabilities per input, one row per image, `labels.length` wide. Runs the inputs as one
    * batch (in chunks of at most `maxBatch` when larger) and disposes every tensor it made.

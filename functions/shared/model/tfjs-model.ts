@@ -76,7 +76,8 @@ export async function createTfjsImageModel(files: ModelFiles, options: TfjsModel
     inputSize: size,
     backend,
     loadMs,
-    preprocess: (bytes) => preprocessImage(bytes, { inputSize: size, normalization: options.normalization, maxPixels: options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS }),
+    preprocess: (bytes, limits) =>
+      preprocessImage(bytes, { inputSize: size, normalization: options.normalization, maxPixels: limits?.maxPixels ?? options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS }),
     async predict(batch: readonly ModelInput[]): Promise<Float32Array[]> {
       if (disposed) throw new Error(`Model '${options.name}' has been disposed`);
       if (batch.length === 0) return [];

@@ -98,6 +98,10 @@ describe('model files and their sha256', () => {
     expect(await invalid(missing, graphSha)).toMatchObject({ code: ModelErrorCode.INFERENCE_MODEL_INVALID, message: expect.stringMatching(/group1-shard2of2.*missing/) });
     const short: ModelFiles = { modelJson: graphFiles.modelJson, weights: new Map([...graphFiles.weights, ['group1-shard2of2', new Uint8Array(10)]]) };
     expect(await invalid(short)).toMatchObject({ code: ModelErrorCode.INFERENCE_MODEL_INVALID, message: expect.stringMatching(/bytes where/) });
+    const json = JSON.parse(Buffer.from(graphFiles.modelJson).toString()) as { weightsManifest: Array<{ paths: string[] }> };
+    json.weightsManifest[0]!.paths[0] = '../other-model/weights.bin';
+    const climbing: ModelFiles = { modelJson: new TextEncoder().encode(JSON.stringify(json)), weights: graphFiles.weights };
+    expect(await invalid(climbing, '0'.repeat(64))).toMatchObject({ code: ModelErrorCode.INFERENCE_MODEL_INVALID, message: expect.stringMatching(/not a plain file name/) });
     const wrongLabels = await refusal(loadModelFromFiles(graphFiles, spec(graphSha, { labels: ['safe', 'unsafe'] })));
     expect(wrongLabels).toMatchObject({ code: ModelErrorCode.INFERENCE_MODEL_INVALID, message: expect.stringMatching(/outputs 5 classes but 2 labels/) });
   });
