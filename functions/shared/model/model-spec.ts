@@ -19,8 +19,8 @@ export const ModelSpecSchema = z.strictObject({
   inputSize: z.int().min(16).max(1024).default(224),
   /** How 0..255 pixels are scaled: unit 0..1, symmetric -1..1, raw 0..255. @default unit */
   normalization: z.enum(['unit', 'symmetric', 'raw']).default('unit'),
-  /** Largest batch run through the network at once. @default 32 */
-  maxBatch: z.int().min(1).max(256).default(32),
+  /** Largest batch run through the network at once (the wasm heap grows with it and never shrinks). @default 8 */
+  maxBatch: z.int().min(1).max(256).default(8),
 });
 
 export type ModelSpec = z.output<typeof ModelSpecSchema>;

@@ -35,8 +35,8 @@ export const ModerationSettingsSchema = z.strictObject({
   segmentGapMs: z.int().min(0).max(3_600_000).default(10_000),
   /** Most flagged frames kept as evidence in the report (the highest scoring). @default 20 */
   maxEvidenceFrames: z.int().min(1).max(500).default(20),
-  /** Frames per model batch (nsfwjs) or concurrent requests (Rekognition). @default 16 */
-  batchSize: z.int().min(1).max(64).default(16),
+  /** Frames per model batch (nsfwjs) or concurrent requests (Rekognition). @default 8 */
+  batchSize: z.int().min(1).max(64).default(8),
 });
 
 export type ModerationSettings = z.output<typeof ModerationSettingsSchema>;

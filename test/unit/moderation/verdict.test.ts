@@ -165,7 +165,7 @@ describe('a live stream verdict escalates, never relaxes', () => {
 describe('moderation settings', () => {
   it('defaults to nsfwjs at min confidence 0.5 with its unsafe labels', () => {
     const settings = ModerationSettingsSchema.parse({});
-    expect(settings).toEqual({ provider: 'nsfwjs', minConfidence: 0.5, segmentGapMs: 10_000, maxEvidenceFrames: 20, batchSize: 16 });
+    expect(settings).toEqual({ provider: 'nsfwjs', minConfidence: 0.5, segmentGapMs: 10_000, maxEvidenceFrames: 20, batchSize: 8 });
     expect(Object.keys(thresholdsFor(settings))).toEqual(['Porn', 'Hentai', 'Sexy']);
     expect(thresholdsFor({ provider: 'rekognition' })).toHaveProperty('Explicit');
     expect(thresholdsFor({ provider: 'nsfwjs', labels: { Porn: { block: 0.5 } } })).toEqual({ Porn: { block: 0.5 } });
