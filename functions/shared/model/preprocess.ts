@@ -79,7 +79,8 @@ async function readSize(bytes: Uint8Array, format: ImageFormat) {
     if (!meta.width || !meta.height) throw new Error('no dimensions in the header');
     // pageHeight: an animated image stacks its frames; one frame is what the model sees.
     const height = meta.pageHeight ?? meta.height;
-    const displayed = meta.autoOrient ? { width: meta.autoOrient.width, height: (meta.autoOrient.height * height) / meta.height } : { width: meta.width, height };
+    // Animations carry no EXIF orientation; a still reports its displayed size in autoOrient.
+    const displayed = meta.pageHeight === undefined && meta.autoOrient ? { width: meta.autoOrient.width, height: meta.autoOrient.height } : { width: meta.width, height };
     return { width: meta.width, height, displayed };
   } catch (error) {
     throw new ModelInputError('corrupt', `Image header could not be read as ${format}: ${(error as Error).message}`, { format }, { cause: error });

@@ -9,6 +9,7 @@ import {
   nsfwjsVersion,
   rankLabels,
 } from '../../../functions/shared/model/index.ts';
+import { orientedJpeg } from '../../fixtures/images.ts';
 import { cartoonPng, gradientPng, largeFlatJpeg, noiseJpeg, truncatedJpeg } from '../../fixtures/model-images.ts';
 
 let model: ImageModel;
@@ -47,6 +48,15 @@ describe('the default model (nsfwjs MobileNetV2 from the package, wasm backend)'
     expect(input.data.reduce((low, v) => Math.min(low, v), 1)).toBeGreaterThanOrEqual(0);
     expect(input.data.reduce((high, v) => Math.max(high, v), 0)).toBeLessThanOrEqual(1);
     expect(input.source).toEqual({ width: 320, height: 240, format: 'jpeg' });
+  });
+
+  it('applies EXIF orientation before scaling: the model sees the image upright', async () => {
+    // Stored 64x32, red left / blue right; orientation 6 displays it 32x64 with red on top.
+    const input = await model.preprocess(await orientedJpeg(6));
+    expect(input.source).toEqual({ width: 32, height: 64, format: 'jpeg' });
+    const pixel = (x: number, y: number) => Array.from(input.data.subarray((y * 224 + x) * 3, (y * 224 + x) * 3 + 3));
+    expect(pixel(112, 20)[0]).toBeGreaterThan(0.8); // top: red
+    expect(pixel(112, 200)[2]).toBeGreaterThan(0.8); // bottom: blue
   });
 
   it('gives probabilities that sum to 1 over the five classes', async () => {
