@@ -42,6 +42,7 @@ export interface PlayerUnit extends UnitStats {
   actionsMade: number;
   damageDealt: number;
   kills: number;
+  diedAtMs: number | undefined;
 }
 
 export interface EnemyUnit extends UnitStats {
@@ -112,6 +113,7 @@ export class Battle {
         actionsMade: 0,
         damageDealt: 0,
         kills: 0,
+        diedAtMs: undefined,
       };
     });
     this.enemies = setup.enemies.map((e, index) => {
@@ -282,6 +284,7 @@ export class Battle {
     if (target === undefined) return;
     target.hp -= Math.min(target.hp, this.damage(enemy.attack, enemy.critChanceBp, target.defense));
     if (target.hp > 0) return;
+    target.diedAtMs = t;
     this.livingPlayers -= 1;
     if (this.livingPlayers === 0) this.outcome = { result: 'defeat', durationMs: t };
   }

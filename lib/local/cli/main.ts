@@ -5,6 +5,7 @@ import { devCommand } from './dev-command.ts';
 import { red } from './format.ts';
 import { presetsCommand } from './presets-command.ts';
 import { runCommand } from './run-command.ts';
+import { sampleCommand } from './sample-command.ts';
 import { uploadCommand } from './upload-command.ts';
 
 const USAGE = `media-kit — run the kit's pipelines on this machine (loopback only)
@@ -13,6 +14,7 @@ const USAGE = `media-kit — run the kit's pipelines on this machine (loopback o
   media-kit run     [--preset P] [--pipeline ID] [--out DIR] [--json] [--timeout S] FILE...
   media-kit upload  [--pipeline ID] FILE...                    into a running dev runtime
   media-kit presets [--json]                                   presets and the pipelines each enables
+  media-kit sample  battle [--seed N] [--players N] [--enemies N] [--actions N] [--out FILE]   a valid battle log
 
   --assembly DIR    run an existing cloud assembly instead of synthesizing the preset
 Pipelines: image, video, settlement, inference. Default preset: ${DEFAULT_PRESET}.
@@ -22,6 +24,7 @@ Exit codes (run): 0 all succeeded, 2 some failed, 1 runtime error or timeout.`;
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command === 'sample') return await sampleCommand(rest);
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
