@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { type BattleLog, type BattleLogLimits, DEFAULT_LIMITS } from './battle-log.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { battleLogHash } from './log-hash.ts';
 import { BattleErrorCode, battleError, rejection } from './errors.ts';
 import { parseBattleLog } from './parse-log.ts';
 import { replayBattle } from './replay.ts';
@@ -53,12 +52,8 @@ export function settleBattle(input: Uint8Array | string, options: SettleOptions 
   return { document, grants: grantsOf(document), inputHash, log };
 }
 
-/** sha256 (hex) of a parsed log's canonical JSON: formatting and key order do not change it. */
-export function battleLogHash(log: BattleLog): string {
-  return createHash('sha256').update(canonicalJson(log)).digest('hex');
-}
-
 export { BattleErrorCode, isBattleError, type BattleError, type RejectionReason } from './errors.ts';
 export { asDuplicate, serializeSettlement, withLedgerBalances, type LedgerBalance, type PlayerGrant, type SettlementDocument } from './settlement.ts';
 export type { BattleLog } from './battle-log.ts';
+export { battleLogHash } from './log-hash.ts';
 export type { EntitlementLookup, PlayerEntitlement } from './setup-check.ts';

@@ -28,7 +28,7 @@ export interface SimulationOptions {
   /**
    * Without it, enemies come at about the party's level. With it, their levels are sized so
    * their hp is this share (basis points) of what the action budget deals: over 10 000 the
-   * players use every action (benchmarks use golems at 15 000 for logs of an exact length).
+   * players use every action (benchmarks use golems at 40 000 for logs of an exact length).
    */
   readonly difficultyBp?: number;
 }
