@@ -5,16 +5,24 @@ import { z } from 'zod';
  * Objects are strict — an unknown field is a schema violation, so nothing rides along unreplayed
  * and the input hash covers everything the log says. Ids are limited to a charset that is safe
  * in S3 keys, DynamoDB keys and logs.
+ *
+ * Every object's keys are declared in sorted order on purpose: zod builds its output in shape
+ * order and leaves absent optional keys out, so JSON.stringify of a parsed log IS its canonical
+ * JSON (log-hash.ts; a test holds this against the generic canonicalJson).
  */
 
-const unitId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be 1-64 characters: letters, digits, _ . : - (not first)');
-const ruleId = z.string().min(1).max(64);
+/** Ids of battles and units: safe in S3 keys, DynamoDB keys and logs. */
+export const UNIT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+export const MAX_RULE_ID_LENGTH = 64;
+export const MAX_RULESET_VERSION_LENGTH = 32;
+const unitId = z.string().regex(UNIT_ID_PATTERN, 'must be 1-64 characters: letters, digits, _ . : - (not first)');
+const ruleId = z.string().min(1).max(MAX_RULE_ID_LENGTH);
 
 export const battleActionSchema = z.strictObject({
-  /** Milliseconds since the battle started. */
-  t: z.int(),
   actor: unitId,
   skill: ruleId,
+  /** Milliseconds since the battle started. */
+  t: z.int(),
   /** Required by single-target skills; optional for self and all-enemies skills. */
   target: unitId.optional(),
 });
@@ -23,14 +31,14 @@ export const battleActionSchema = z.strictObject({
 export const MAX_UNITS_PER_SIDE = 64;
 
 export const battleLogSchema = z.strictObject({
+  actions: z.array(battleActionSchema),
   battleId: unitId,
-  rulesetVersion: z.string().min(1).max(32),
+  claimed: z.strictObject({ durationMs: z.int().min(0), result: z.enum(['victory', 'defeat']) }),
+  enemies: z.array(z.strictObject({ kind: ruleId, level: z.int(), unitId })).min(1).max(MAX_UNITS_PER_SIDE),
+  players: z.array(z.strictObject({ heroId: ruleId, level: z.int(), playerId: unitId })).min(1).max(MAX_UNITS_PER_SIDE),
+  rulesetVersion: z.string().min(1).max(MAX_RULESET_VERSION_LENGTH),
   /** The PRNG seed for crits and drops (uint32). */
   seed: z.int().min(0).max(0xffff_ffff),
-  players: z.array(z.strictObject({ playerId: unitId, heroId: ruleId, level: z.int() })).min(1).max(MAX_UNITS_PER_SIDE),
-  enemies: z.array(z.strictObject({ unitId, kind: ruleId, level: z.int() })).min(1).max(MAX_UNITS_PER_SIDE),
-  actions: z.array(battleActionSchema),
-  claimed: z.strictObject({ result: z.enum(['victory', 'defeat']), durationMs: z.int().min(0) }),
 });
 
 export type BattleLog = z.infer<typeof battleLogSchema>;

@@ -1,6 +1,5 @@
 import type { BattleAction, BattleLog, BattleResult } from './battle-log.ts';
 import { BattleErrorCode, type RejectionReason } from './errors.ts';
-import { applyBp, idiv } from './integer-math.ts';
 import { Prng } from './prng.ts';
 import type { EnemyRule, HeroRule, Ruleset, SkillRule } from './ruleset.ts';
 
@@ -66,6 +65,17 @@ export interface BattleOutcome {
 
 const RATE_WINDOW_MS = 1000;
 
+// The integer helpers of integer-math.ts, local: the replay's hottest lines should not pay for a
+// cross-module call (module-namespace getters under some loaders).
+/** a ÷ b rounded down, exactly: a % b and the subtraction are exact for non-negative safe integers. */
+function idiv(a: number, b: number): number {
+  return (a - (a % b)) / b;
+}
+
+function applyBp(value: number, bp: number): number {
+  return idiv(value * bp, 10_000);
+}
+
 function statsAt(rule: { base: { hp: number; attack: number; defense: number }; perLevel: { hp: number; attack: number; defense: number } }, level: number) {
   const steps = level - 1;
   return {
@@ -86,6 +96,9 @@ export class Battle {
   private livingEnemies: number;
   private readonly rng: Prng;
   private readonly maxRate: number;
+  private readonly maxDurationMs: number;
+  private readonly defenseScale: number;
+  private readonly critMultiplierBp: number;
 
   /** The setup must already be valid for the ruleset (see setupReasons). */
   constructor(
@@ -94,6 +107,9 @@ export class Battle {
   ) {
     this.rng = new Prng(setup.seed);
     this.maxRate = ruleset.data.maxActionsPerSecond;
+    this.maxDurationMs = ruleset.data.maxDurationMs;
+    this.defenseScale = ruleset.data.defenseScale;
+    this.critMultiplierBp = ruleset.data.critMultiplierBp;
     this.players = setup.players.map((p, index) => {
       const hero = ruleset.heroes.get(p.heroId)!;
       const stats = statsAt(hero, p.level);
@@ -142,19 +158,30 @@ export class Battle {
 
   /** Runs every enemy attack due before `t` (players act first within a millisecond). */
   advanceTo(t: number): void {
-    const limit = Math.min(t, this.ruleset.data.maxDurationMs + 1);
+    const maxDurationMs = this.maxDurationMs;
+    const limit = t <= maxDurationMs ? t : maxDurationMs + 1;
+    const enemies = this.enemies;
     while (this.outcome === undefined) {
-      const enemy = this.nextAttacker();
-      if (enemy === undefined || enemy.nextAttackAt >= limit) break;
-      this.enemyAttack(enemy);
+      // The next attacker: the earliest due before the limit; at a tie, the first in the log.
+      let next: EnemyUnit | undefined;
+      let at = limit;
+      for (let i = 0; i < enemies.length; i++) {
+        const enemy = enemies[i]!;
+        if (enemy.hp > 0 && enemy.nextAttackAt < at) {
+          at = enemy.nextAttackAt;
+          next = enemy;
+        }
+      }
+      if (next === undefined) break;
+      this.enemyAttack(next);
     }
-    if (this.outcome === undefined && t > this.ruleset.data.maxDurationMs) this.outcome = { result: 'defeat', durationMs: this.ruleset.data.maxDurationMs };
+    if (this.outcome === undefined && t > maxDurationMs) this.outcome = { result: 'defeat', durationMs: maxDurationMs };
     if (this.outcome === undefined && t > this.now) this.now = t;
   }
 
   /** After the last action: enemies keep attacking until one side wins or time runs out. */
   finish(): BattleOutcome {
-    this.advanceTo(this.ruleset.data.maxDurationMs + 1);
+    this.advanceTo(this.maxDurationMs + 1);
     return this.outcome!;
   }
 
@@ -164,40 +191,42 @@ export class Battle {
    */
   check(action: BattleAction, index: number, reasons: RejectionReason[]): boolean {
     const before = reasons.length;
-    const at = `actions[${index}]`;
     const actor = this.units.get(action.actor);
     if (actor === undefined) {
-      reasons.push({ code: BattleErrorCode.BATTLE_CHEAT_ACTOR, path: `${at}.actor`, actionIndex: index, message: `actor '${action.actor}' is not in the battle` });
+      reasons.push({ code: BattleErrorCode.BATTLE_CHEAT_ACTOR, path: `actions[${index}].actor`, actionIndex: index, message: `actor '${action.actor}' is not in the battle` });
       return false;
     }
     if (actor.side !== 'player') {
-      reasons.push({ code: BattleErrorCode.BATTLE_CHEAT_ACTOR, path: `${at}.actor`, actionIndex: index, message: `actor '${action.actor}' is an enemy; enemies act by the ruleset` });
+      reasons.push({ code: BattleErrorCode.BATTLE_CHEAT_ACTOR, path: `actions[${index}].actor`, actionIndex: index, message: `actor '${action.actor}' is an enemy; enemies act by the ruleset` });
       return false;
     }
     if (actor.hp === 0) {
-      reasons.push({ code: BattleErrorCode.BATTLE_CHEAT_ACTOR, path: `${at}.actor`, actionIndex: index, message: `actor '${action.actor}' is dead at ${action.t} ms` });
+      reasons.push({ code: BattleErrorCode.BATTLE_CHEAT_ACTOR, path: `actions[${index}].actor`, actionIndex: index, message: `actor '${action.actor}' is dead at ${action.t} ms` });
       return false;
     }
     const skill = this.ruleset.skills.get(action.skill);
     if (skill === undefined || !actor.hero.skillSet.has(action.skill)) {
       const why = skill === undefined ? `is not in ruleset ${this.ruleset.version}` : `is not a skill of hero '${actor.heroId}'`;
-      reasons.push({ code: BattleErrorCode.BATTLE_CHEAT_SKILL, path: `${at}.skill`, actionIndex: index, message: `skill '${action.skill}' ${why}` });
+      reasons.push({ code: BattleErrorCode.BATTLE_CHEAT_SKILL, path: `actions[${index}].skill`, actionIndex: index, message: `skill '${action.skill}' ${why}` });
     } else {
       const last = actor.lastUse.get(action.skill);
       if (last !== undefined && action.t - last < skill.cooldownMs) {
         reasons.push({
           code: BattleErrorCode.BATTLE_CHEAT_COOLDOWN,
-          path: `${at}.t`,
+          path: `actions[${index}].t`,
           actionIndex: index,
           message: `skill '${action.skill}' used ${action.t - last} ms after its last use; its cooldown is ${skill.cooldownMs} ms`,
         });
       }
       this.checkTarget(action, actor, skill, index, reasons);
+      this.checkedAction = action;
+      this.checkedActor = actor;
+      this.checkedSkill = skill;
     }
     if (actor.actionsMade >= this.maxRate && action.t - actor.recent[actor.recentHead]! < RATE_WINDOW_MS) {
       reasons.push({
         code: BattleErrorCode.BATTLE_CHEAT_RATE,
-        path: `${at}.t`,
+        path: `actions[${index}].t`,
         actionIndex: index,
         message: `'${action.actor}' makes more than ${this.maxRate} actions within ${RATE_WINDOW_MS} ms`,
       });
@@ -205,26 +234,31 @@ export class Battle {
     return reasons.length === before;
   }
 
+  /** What the last check() resolved, so apply() does not look it all up again. */
+  private checkedAction: BattleAction | undefined;
+  private checkedActor: PlayerUnit | undefined;
+  private checkedSkill: SkillRule | undefined;
+
   private checkTarget(action: BattleAction, actor: PlayerUnit, skill: SkillRule, index: number, reasons: RejectionReason[]): void {
-    const fail = (message: string) => reasons.push({ code: BattleErrorCode.BATTLE_CHEAT_TARGET, path: `actions[${index}].target`, actionIndex: index, message });
-    if (action.target === undefined) {
-      if (skill.targeting === 'enemy') fail(`skill '${action.skill}' needs a target`);
-      return;
-    }
-    if (skill.targeting === 'self') {
-      if (action.target !== actor.id) fail(`skill '${action.skill}' targets its user, not '${action.target}'`);
-      return;
-    }
+    const problem = this.targetProblem(action, actor, skill);
+    if (problem !== undefined) reasons.push({ code: BattleErrorCode.BATTLE_CHEAT_TARGET, path: `actions[${index}].target`, actionIndex: index, message: problem });
+  }
+
+  private targetProblem(action: BattleAction, actor: PlayerUnit, skill: SkillRule): string | undefined {
+    if (action.target === undefined) return skill.targeting === 'enemy' ? `skill '${action.skill}' needs a target` : undefined;
+    if (skill.targeting === 'self') return action.target === actor.id ? undefined : `skill '${action.skill}' targets its user, not '${action.target}'`;
     const target = this.units.get(action.target);
-    if (target === undefined) fail(`target '${action.target}' is not in the battle`);
-    else if (target.side !== 'enemy') fail(`skill '${action.skill}' targets enemies, and '${action.target}' is a player`);
-    else if (target.hp === 0) fail(`target '${action.target}' is dead at ${action.t} ms`);
+    if (target === undefined) return `target '${action.target}' is not in the battle`;
+    if (target.side !== 'enemy') return `skill '${action.skill}' targets enemies, and '${action.target}' is a player`;
+    if (target.hp === 0) return `target '${action.target}' is dead at ${action.t} ms`;
+    return undefined;
   }
 
   /** Applies an action that passed check(). */
   apply(action: BattleAction): void {
-    const actor = this.units.get(action.actor) as PlayerUnit;
-    const skill = this.ruleset.skills.get(action.skill)!;
+    const resolved = this.checkedAction === action;
+    const actor = resolved ? this.checkedActor! : (this.units.get(action.actor) as PlayerUnit);
+    const skill = resolved ? this.checkedSkill! : this.ruleset.skills.get(action.skill)!;
     actor.lastUse.set(action.skill, action.t);
     actor.recent[actor.recentHead] = action.t;
     actor.recentHead = (actor.recentHead + 1) % this.maxRate;
@@ -245,9 +279,10 @@ export class Battle {
 
   /** Damage of one hit after defense and a crit roll (always drawn, so the sequence never depends on the outcome). */
   private damage(raw: number, attackerCritBp: number, defense: number): number {
-    const scale = this.ruleset.data.defenseScale;
-    const mitigated = Math.max(1, idiv(raw * scale, scale + defense));
-    return this.rng.chance(attackerCritBp) ? applyBp(mitigated, this.ruleset.data.critMultiplierBp) : mitigated;
+    const scale = this.defenseScale;
+    const reduced = idiv(raw * scale, scale + defense);
+    const mitigated = reduced > 1 ? reduced : 1;
+    return this.rng.chance(attackerCritBp) ? applyBp(mitigated, this.critMultiplierBp) : mitigated;
   }
 
   private playerHits(actor: PlayerUnit, enemy: EnemyUnit, raw: number, t: number): void {
@@ -265,20 +300,14 @@ export class Battle {
     if (this.livingEnemies === 0) this.outcome = { result: 'victory', durationMs: t };
   }
 
-  private nextAttacker(): EnemyUnit | undefined {
-    let next: EnemyUnit | undefined;
-    for (const enemy of this.enemies) {
-      if (enemy.hp > 0 && (next === undefined || enemy.nextAttackAt < next.nextAttackAt)) next = enemy;
-    }
-    return next;
-  }
-
   private enemyAttack(enemy: EnemyUnit): void {
     const t = enemy.nextAttackAt;
     this.now = t;
     enemy.nextAttackAt = t + enemy.rule.attackIntervalMs;
     let target: PlayerUnit | undefined;
-    for (const player of this.players) {
+    const players = this.players;
+    for (let i = 0; i < players.length; i++) {
+      const player = players[i]!;
       if (player.hp > 0 && (target === undefined || player.hp < target.hp)) target = player;
     }
     if (target === undefined) return;

@@ -22,13 +22,20 @@ export function canonicalJson(value: unknown): string {
         return `${out}]`;
       }
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
+      const keys = Object.keys(record);
+      // Objects built by this package already have their keys in order: sort only when needed.
+      for (let i = 1; i < keys.length; i++) {
+        if (keys[i - 1]! > keys[i]!) {
+          keys.sort();
+          break;
+        }
+      }
       let out = '{';
       let first = true;
       for (const key of keys) {
         const item = record[key];
         if (item === undefined) continue;
-        out += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
+        out += `${first ? '' : ','}${quotedKey(key)}:${canonicalJson(item)}`;
         first = false;
       }
       return `${out}}`;
@@ -36,4 +43,17 @@ export function canonicalJson(value: unknown): string {
     default:
       throw new TypeError(`canonicalJson: cannot serialize a ${typeof value}`);
   }
+}
+
+/** Documents repeat the same few keys thousands of times: quote each once. */
+const quotedKeys = new Map<string, string>();
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    // Item ids and player ids are keys too: keep the cache bounded.
+    if (quotedKeys.size < 1024) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { type BattleLog, type BattleLogLimits, battleLogSchema, DEFAULT_LIMITS } from './battle-log.ts';
 import { BattleErrorCode, battleError } from './errors.ts';
+import { fastBattleLog } from './fast-validate.ts';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Bytes → a schema-valid battle log, cheapest checks first: size before JSON.parse, the action
- * count before schema validation. Every failure is a BattleError naming the field path.
+ * count before schema validation. Every failure is a BattleError naming the field path. The
+ * result has its keys in sorted order (see battle-log.ts), whichever validator accepted it.
  */
 export function parseBattleLog(input: Uint8Array | string, limits: BattleLogLimits = DEFAULT_LIMITS): BattleLog {
   const bytes = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
@@ -27,14 +29,19 @@ export function parseBattleLog(input: Uint8Array | string, limits: BattleLogLimi
       maxActions: limits.maxActions,
     });
   }
-  const parsed = battleLogSchema.safeParse(raw);
-  if (!parsed.success) throw schemaError(parsed.error.issues);
-  const log = parsed.data;
+  const log = fastBattleLog(raw) ?? schemaParse(raw);
   const duplicate = firstDuplicateId(log);
   if (duplicate) {
     throw schemaError([{ path: duplicate.path, message: `duplicate unit id '${duplicate.id}': ids must be unique across players and enemies`, code: 'custom' }]);
   }
   return log;
+}
+
+/** The schema itself: the judge of every log the fast path is not sure about, and the one that names what is wrong. */
+function schemaParse(raw: unknown): BattleLog {
+  const parsed = battleLogSchema.safeParse(raw);
+  if (!parsed.success) throw schemaError(parsed.error.issues);
+  return parsed.data;
 }
 
 type Issue = Pick<z.core.$ZodIssue, 'path' | 'message' | 'code'> & { keys?: readonly string[] };
