@@ -33,7 +33,7 @@ export function setupReasons(log: BattleLog, ruleset: Ruleset, entitlements?: En
     }
     const owned = entitlements?.(player.playerId);
     if (owned === undefined) return;
-    const ownedLevel = owned.heroes[player.heroId];
+    const ownedLevel = Object.hasOwn(owned.heroes, player.heroId) ? owned.heroes[player.heroId] : undefined;
     if (ownedLevel === undefined) loadout('heroId', `'${player.playerId}' does not own hero '${player.heroId}'`);
     else if (player.level > ownedLevel) loadout('level', `'${player.playerId}' may field ${player.heroId} up to level ${ownedLevel}, not ${player.level}`);
   });

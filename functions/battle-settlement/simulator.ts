@@ -84,7 +84,8 @@ export function simulateBattle(options: SimulationOptions): BattleLog {
   }
   const outcome = battle.finish();
   return {
-    battleId: options.battleId ?? `b-${seed.toString(16).padStart(8, '0')}`,
+    // The parameters are part of the id: the same seed with other options is another battle, not a conflicting reuse of one.
+    battleId: options.battleId ?? `b-${seed.toString(16).padStart(8, '0')}-${playerCount}p${enemyCount}e${budget}a`,
     rulesetVersion: ruleset.version,
     seed,
     players,
