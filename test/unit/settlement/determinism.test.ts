@@ -21,8 +21,8 @@ const logs = [
 const settleFiles = () => logs.map((file) => serializeSettlement(settleBattle(readFileSync(file)).document)).join('\n');
 const inProcess = settleFiles();
 
-function settleIn(node: string): string {
-  return execFileSync(node, ['--import', 'tsx', child, ...logs], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..', '..') }).trimEnd();
+function settleIn(node: string, flags: readonly string[] = []): string {
+  return execFileSync(node, [...flags, '--import', 'tsx', child, ...logs], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] }).trimEnd();
 }
 
 /** Node binaries of a major version on this machine: nvm, n, and MEDIA_KIT_NODE_<major> (a path). */
@@ -46,6 +46,10 @@ describe('replay determinism: the same log gives byte-identical settlements', ()
 
   it(`in a fresh process of this Node ${process.version} (no shared state, other JIT history)`, () => {
     expect(settleIn(process.execPath)).toBe(inProcess);
+  });
+
+  it('with the JIT off (--jitless: interpreted only, another code path than the optimized in-process one)', () => {
+    expect(settleIn(process.execPath, ['--jitless'])).toBe(inProcess);
   });
 
   for (const major of [20, 22, 24].filter((m) => m !== currentMajor)) {
