@@ -87,7 +87,7 @@ describe('capture strategies', () => {
   });
 
   it('frames are JPEGs resized to 640 px on the long side by default, and never upscaled', async () => {
-    const big = await captureVideo(binaries, await hlsSource(), options({ strategy: 'interval', intervalSeconds: 10 }), captureContext(dir()));
+    const big = await captureVideo(binaries, await hlsSource(), options({ strategy: 'interval', intervalSeconds: 5 }), captureContext(dir()));
     expect(big.frames.map((f) => [f.width, f.height])).toEqual([[640, 360], [640, 360]]);
     expect((await sharp(big.frames[0]!.jpeg).metadata()).format).toBe('jpeg');
     const small = await captureVideo(binaries, await clip('mp4'), options({ strategy: 'interval', intervalSeconds: 2 }), captureContext(dir()));
