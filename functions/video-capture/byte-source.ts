@@ -1,4 +1,5 @@
 import { open, stat } from 'node:fs/promises';
+import { timeoutError } from '../shared/ffmpeg/budget.ts';
 import { FfmpegToolCode, FfmpegToolError } from '../shared/ffmpeg/errors.ts';
 
 /**
@@ -39,8 +40,18 @@ function fileByteSource(path: string): ByteSource {
 function urlByteSource(url: string, signal?: AbortSignal): ByteSource {
   let knownSize: number | undefined;
   const redacted = url.split('?')[0]!; // never log a presigned URL's signature
+  const started = performance.now();
+  const get = async (offset: number, length: number): Promise<Response> => {
+    try {
+      return await fetch(url, { headers: { Range: `bytes=${offset}-${offset + length - 1}` }, ...(signal ? { signal } : {}) });
+    } catch (cause) {
+      // The object's budget ran out while the source stalled: the same verdict as a killed ffmpeg.
+      if (signal?.aborted) throw timeoutError('http', started, signal.reason);
+      throw new FfmpegToolError(FfmpegToolCode.FFMPEG_FAILED, `GET ${redacted} failed: ${(cause as Error).message}`, {}, { cause });
+    }
+  };
   const read = async (offset: number, length: number): Promise<Buffer> => {
-    const response = await fetch(url, { headers: { Range: `bytes=${offset}-${offset + length - 1}` }, ...(signal ? { signal } : {}) });
+    const response = await get(offset, length);
     if (response.status === 416) {
       // Range past the end (an empty object answers every range this way).
       knownSize = totalFromContentRange(response.headers.get('content-range')) ?? knownSize ?? offset;
@@ -51,7 +62,13 @@ function urlByteSource(url: string, signal?: AbortSignal): ByteSource {
       await response.body?.cancel();
       throw new FfmpegToolError(FfmpegToolCode.FFMPEG_FAILED, `GET ${redacted} answered ${response.status} ${response.statusText}`, { status: response.status });
     }
-    const body = Buffer.from(await response.arrayBuffer());
+    let body: Buffer;
+    try {
+      body = Buffer.from(await response.arrayBuffer());
+    } catch (cause) {
+      if (signal?.aborted) throw timeoutError('http', started, signal.reason);
+      throw new FfmpegToolError(FfmpegToolCode.FFMPEG_FAILED, `GET ${redacted} broke off: ${(cause as Error).message}`, {}, { cause });
+    }
     if (response.status === 200) {
       // A server without Range support sent everything.
       knownSize = body.length;

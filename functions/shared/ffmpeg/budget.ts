@@ -16,7 +16,7 @@ export function timeoutError(tool: string, startedAt: number, reason?: unknown) 
   const why = reason instanceof Error && reason.message ? ` (${reason.message})` : '';
   return videoError(
     VideoErrorCode.VIDEO_PROCESSING_TIMEOUT,
-    `the object's time budget ran out after ${elapsedMs} ms; ${tool} was killed${why}`,
+    `the object's time budget ran out after ${elapsedMs} ms; ${tool === 'http' ? 'the source read was abandoned' : `${tool} was killed`}${why}`,
     { tool, elapsedMs },
   );
 }

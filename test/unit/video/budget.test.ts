@@ -8,6 +8,8 @@ import { VideoErrorCode } from '../../../functions/shared/ffmpeg/errors.ts';
 import { encodeHls, DEFAULT_HLS_RENDITIONS } from '../../../functions/shared/ffmpeg/hls.ts';
 import { probe } from '../../../functions/shared/ffmpeg/probe.ts';
 import { WORK_DIR_PREFIX, withWorkDir } from '../../../functions/shared/ffmpeg/work-dir.ts';
+import { captureVideo } from '../../../functions/video-capture/core.ts';
+import { captureOptionsSchema } from '../../../functions/video-capture/options.ts';
 import { clip, longClip } from '../../fixtures/videos.ts';
 import { binaries, budget, childFfmpegProcesses, ffmpegProber, rejection } from './helpers.ts';
 import { startRangeServer } from './loopback-server.ts';
@@ -53,6 +55,11 @@ describe('the time budget kills ffmpeg and never hangs', () => {
     expect(error.code).toBe(VideoErrorCode.VIDEO_PROCESSING_TIMEOUT);
     expect(performance.now() - started).toBeLessThan(2000);
     expect(childFfmpegProcesses()).toEqual([]);
+  });
+
+  it('the whole capture on a stalled URL ends on the budget too (our own range reads included)', async () => {
+    const error = await rejection(captureVideo(binaries, server.url('/stalled.mp4'), captureOptionsSchema.parse({}), { signal: AbortSignal.timeout(300), workDir: tmpdir() }));
+    expect(error).toMatchObject({ code: VideoErrorCode.VIDEO_PROCESSING_TIMEOUT, details: { tool: 'http' } });
   });
 
   it('a budget already spent starts nothing', async () => {
