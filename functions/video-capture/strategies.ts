@@ -11,7 +11,8 @@ export interface CapturePlan {
 
 /**
  * Turns a strategy into an ffmpeg capture request.
- * - interval: one input seek per frame at 0, N, 2N, … inside the duration; when that would exceed
+ * - interval: one input seek per frame at 0, N, 2N, … inside the duration (snapping to a keyframe
+ *   up to N/2 before each time unless snapToKeyframes is off); when that would exceed
  *   maxFrames the frames are spread evenly over the whole video instead of stopping early, so
  *   the end of a long video is still looked at. Without a known duration it falls back to one
  *   decoding pass that keeps a frame every N s.
@@ -28,7 +29,8 @@ export function planCapture(options: CaptureOptions, durationSeconds: number | u
         return { request: { mode: 'every', intervalSeconds: options.intervalSeconds, maxFrames: options.maxFrames } };
       }
       const { times, spacingSeconds, spread } = intervalTimes(durationSeconds, options.intervalSeconds, options.maxFrames, frameRate);
-      return { request: { mode: 'seek', times }, spacingSeconds, spread };
+      const snapSeconds = options.snapToKeyframes ? spacingSeconds / 2 : 0;
+      return { request: { mode: 'seek', times, snapSeconds }, spacingSeconds, spread };
     }
   }
 }

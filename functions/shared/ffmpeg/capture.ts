@@ -7,9 +7,12 @@ import { type FfmpegJob, runFfmpeg } from './runner.ts';
 
 /**
  * What to capture:
- * - `seek`: one frame at or after each time, each by its own input seek (`-ss` before `-i`):
- *   ffmpeg jumps to the keyframe before the time and decodes only up to it, so the cost grows with
- *   the frames taken, not with the video's length;
+ * - `seek`: one frame per time, each by its own input seek (`-ss` before `-i`), so the cost grows
+ *   with the frames taken, not with the video's length. With `snapSeconds` > 0 the frame is the
+ *   keyframe at or before the time when one lies within `snapSeconds` of it — a single keyframe
+ *   decoded (`-skip_frame nokey`), ~3x cheaper than decoding the GOP up to the exact frame;
+ *   otherwise (a long GOP, or it would repeat the previous frame) the first frame at or after the
+ *   time, decoded from the keyframe before it. Timestamps are always the frame's own;
  * - `keyframes`: every keyframe (`-skip_frame nokey`: the decoder drops everything else unseen);
  * - `scene`: the first frame and each frame whose scene-change score exceeds `threshold` (0–1);
  *   decodes every frame;
@@ -17,7 +20,7 @@ import { type FfmpegJob, runFfmpeg } from './runner.ts';
  *   is unknown, where seek times cannot be planned.
  */
 export type CaptureRequest =
-  | { readonly mode: 'seek'; readonly times: readonly number[] }
+  | { readonly mode: 'seek'; readonly times: readonly number[]; readonly snapSeconds?: number }
   | { readonly mode: 'keyframes'; readonly maxFrames: number }
   | { readonly mode: 'scene'; readonly threshold: number; readonly maxFrames: number }
   | { readonly mode: 'every'; readonly intervalSeconds: number; readonly maxFrames: number };
@@ -60,10 +63,16 @@ export async function captureFrames(
   const dir = await mkdtemp(join(context.workDir, 'frames-'));
   if (request.mode === 'seek') {
     const frames: CapturedFrame[] = [];
+    const snap = request.snapSeconds ?? 0;
     for (const [i, time] of request.times.entries()) {
-      const frame = await seekFrame(binaries, source, time, encode, join(dir, `seek-${String(i).padStart(5, '0')}.jpg`), context);
+      const target = (kind: string) => join(dir, `seek-${String(i).padStart(5, '0')}-${kind}.jpg`);
+      const previous = frames.at(-1)?.timestamp ?? Number.NEGATIVE_INFINITY;
+      let frame = snap > 0 ? await seekFrame(binaries, source, time, 'keyframe', encode, target('key'), context) : undefined;
+      if (!frame || frame.timestamp < time - snap || frame.timestamp <= previous) {
+        frame = await seekFrame(binaries, source, time, 'exact', encode, target('exact'), context);
+      }
       // Nothing decodes at or after a time past the last frame; the plan keeps times inside the duration.
-      if (frame && !frames.some((f) => f.timestamp === frame.timestamp)) frames.push(frame);
+      if (frame && frame.timestamp > previous) frames.push(frame);
     }
     return { frames, frameLimitReached: false };
   }
@@ -100,13 +109,17 @@ async function seekFrame(
   binaries: BinaryPaths,
   source: string,
   time: number,
+  kind: 'keyframe' | 'exact',
   encode: ReturnType<typeof jpegOptions>,
   target: string,
   context: RunContext,
 ): Promise<CapturedFrame | undefined> {
   const infos: FrameInfo[] = [];
+  // keyframe: the decoder sees keyframes only and the seek keeps the one at or before the time;
+  // one frame is decoded, so one decoding thread is all it needs.
+  const seek = kind === 'keyframe' ? ['-skip_frame', 'nokey', '-threads', '1', '-noaccurate_seek', '-ss', time.toFixed(3)] : ['-ss', time.toFixed(3)];
   const job: FfmpegJob = {
-    inputs: [{ source, options: ['-ss', time.toFixed(3)] }],
+    inputs: [{ source, options: seek }],
     outputs: [{ target, options: ['-map', '0:v:0', '-an', '-sn', '-dn', '-vf', `${scaleFilter(encode.longSide)},showinfo`, '-frames:v', '1', ...encode.args] }],
   };
   const result = await runFfmpeg(binaries.ffmpeg, job, { ...context, onStderrLine: collectShowinfo(infos) });
@@ -119,7 +132,8 @@ async function seekFrame(
   } catch {
     return undefined; // ffmpeg decoded nothing at this time ("Output file is empty")
   }
-  // An input seek restarts the clock at the time asked for: the frame's pts counts from there.
+  // An input seek restarts the clock at the time asked for: the frame's pts counts from there
+  // (negative for a keyframe before it).
   return { timestamp: round(time + info.ptsTime), width: info.width, height: info.height, jpeg };
 }
 

@@ -16,12 +16,21 @@ const options = (overrides: Record<string, unknown>) => captureOptionsSchema.par
 describe('capture strategies', () => {
   const dir = scratchDir();
 
-  it('interval: one frame per N s, each stamped with its decoded pts — matching the picture, not the time asked for', async () => {
+  it('interval (exact): one frame per N s, each stamped with its decoded pts — matching the picture, not the time asked for', async () => {
     // 0.45 s steps fall between the 0.1 s frame grid: the frame at or after each time is taken.
-    const result = await captureVideo(binaries, await frameCounter(), options({ strategy: 'interval', intervalSeconds: 0.45 }), captureContext(dir()));
-    expect(result.frames.map((f) => f.timestamp)).toEqual([0, 0.5, 0.9, 1.4, 1.8, 2.3, 2.7, 3.2].slice(0, result.frames.length));
-    expect(result.frames).toHaveLength(7); // 0 … 2.7; 3.15 is past the last frame start (3.1)
+    const result = await captureVideo(binaries, await frameCounter(), options({ strategy: 'interval', intervalSeconds: 0.45, snapToKeyframes: false }), captureContext(dir()));
+    expect(result.frames.map((f) => f.timestamp)).toEqual([0, 0.5, 0.9, 1.4, 1.8, 2.3, 2.7]); // 3.15 is past the last frame start (3.1)
     for (const frame of result.frames) expect(await shownFrame(frame.jpeg)).toBe(Math.round(frame.timestamp * 10));
+  });
+
+  it('interval (default): a keyframe within half an interval before the time is taken instead, still with its own timestamp', async () => {
+    // Keyframes every 1 s. At 0.45 s steps the keyframe would repeat frame 0 (0.45) or lie more
+    // than 0.225 s before the time (0.9, 1.35, …): each of those decodes to the exact frame.
+    const result = await captureVideo(binaries, await frameCounter(), options({ strategy: 'interval', intervalSeconds: 0.45 }), captureContext(dir()));
+    expect(result.frames.map((f) => f.timestamp)).toEqual([0, 0.5, 0.9, 1.4, 1.8, 2.3, 2.7]);
+    for (const frame of result.frames) expect(await shownFrame(frame.jpeg)).toBe(Math.round(frame.timestamp * 10));
+    const onKeyframes = await captureVideo(binaries, await frameCounter(), options({ strategy: 'interval', intervalSeconds: 1.1 }), captureContext(dir()));
+    expect(onKeyframes.frames.map((f) => f.timestamp)).toEqual([0, 1, 2]); // 1.1, 2.2 → the keyframes just before
   });
 
   it('interval on MPEG-TS: the seek lands on a later keyframe and the timestamp says so', async () => {
@@ -33,7 +42,7 @@ describe('capture strategies', () => {
 
   it('interval under the max-frames budget spreads the frames over the whole video', async () => {
     const result = await captureVideo(binaries, await frameCounter(), options({ strategy: 'interval', intervalSeconds: 0.1, maxFrames: 4 }), captureContext(dir()));
-    expect(result.frames.map((f) => f.timestamp)).toEqual([0, 0.8, 1.6, 2.4]);
+    expect(result.frames.map((f) => f.timestamp)).toEqual([0, 0.8, 1.6, 2]); // 2.4 snaps to the keyframe at 2
     expect(result.frameLimitReached).toBe(true);
     expect(result.spacingSeconds).toBe(0.8);
   });
