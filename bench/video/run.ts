@@ -8,7 +8,8 @@ import { DEFAULT_HLS_RENDITIONS, encodeHls } from '../../functions/shared/ffmpeg
 import { probe } from '../../functions/shared/ffmpeg/probe.ts';
 import { runFfmpeg } from '../../functions/shared/ffmpeg/runner.ts';
 import { withWorkDir } from '../../functions/shared/ffmpeg/work-dir.ts';
-import { intervalTimes } from '../../functions/video-capture/strategies.ts';
+import { captureOptionsSchema } from '../../functions/video-capture/options.ts';
+import { planCapture } from '../../functions/video-capture/strategies.ts';
 import { median, printTable, writeResults } from '../lib/report.ts';
 import { measure } from './cpu-clock.ts';
 
@@ -16,7 +17,9 @@ import { measure } from './cpu-clock.ts';
  * bench/video (capture half): processing seconds per minute of 720p and 1080p H.264 (30 fps,
  * 2 s GOP) at one frame every 5 s, 640 px JPEG frames —
  *   baseline  one whole-file decode with `-vf fps=1/5` (what a naive pipeline does),
- *   interval  our capture: one input seek (`-ss` before `-i`) per frame,
+ *   interval  our capture as configured by default: one input seek (`-ss` before `-i`) per frame,
+ *             taking the keyframe up to 2.5 s before each time (one keyframe decoded),
+ *   interval exact  the same with snapToKeyframes off: decodes from the keyframe to the exact frame,
  *   keyframes our capture with `-skip_frame nokey` (every keyframe: 2.5x the frames here),
  * all in the same run, plus the film preset's HLS encode (360p + 720p, 6 s segments).
  * "x realtime per core" = media seconds ÷ CPU seconds (ffmpeg's own and ours).
@@ -61,7 +64,7 @@ interface Sample {
   cpuSeconds: number;
 }
 
-type Variant = 'baseline fps=1/5' | 'interval (seek/frame)' | 'keyframes' | 'HLS 360p+720p';
+type Variant = 'baseline fps=1/5' | 'interval (seek/frame)' | 'interval exact' | 'keyframes' | 'HLS 360p+720p';
 
 async function runVariant(variant: Variant, file: string): Promise<Sample> {
   return withWorkDir(async (workDir) => {
@@ -78,9 +81,13 @@ async function runVariant(variant: Variant, file: string): Promise<Sample> {
           return readdirSync(workDir).length;
         }
         case 'interval (seek/frame)':
-          return (await captureFrames(binaries, file, { mode: 'seek', times: intervalTimes(seconds, INTERVAL, 10_000, 30).times }, {}, context)).frames.length;
+        case 'interval exact': {
+          const options = captureOptionsSchema.parse({ strategy: 'interval', intervalSeconds: INTERVAL, maxFrames: 1000, snapToKeyframes: variant === 'interval (seek/frame)' });
+          const plan = planCapture(options, seconds, 30);
+          return (await captureFrames(binaries, file, plan.request, {}, context)).frames.length;
+        }
         case 'keyframes':
-          return (await captureFrames(binaries, file, { mode: 'keyframes', maxFrames: 10_000 }, {}, context)).frames.length;
+          return (await captureFrames(binaries, file, { mode: 'keyframes', maxFrames: 1000 }, {}, context)).frames.length;
         case 'HLS 360p+720p': {
           const probed = await probe(binaries, file, context);
           const out = await encodeHls(binaries, file, probed, { renditions: DEFAULT_HLS_RENDITIONS }, { ...context, outDir: join(workDir, 'hls') });
@@ -92,7 +99,7 @@ async function runVariant(variant: Variant, file: string): Promise<Sample> {
   });
 }
 
-const variants: Variant[] = ['baseline fps=1/5', 'interval (seek/frame)', 'keyframes', ...(withHls ? (['HLS 360p+720p'] as const) : [])];
+const variants: Variant[] = ['baseline fps=1/5', 'interval (seek/frame)', 'interval exact', 'keyframes', ...(withHls ? (['HLS 360p+720p'] as const) : [])];
 const results: Array<{ height: number; variant: Variant; samples: Sample[] }> = [];
 for (const height of [720, 1080] as const) {
   const file = input(height);
@@ -133,8 +140,8 @@ printTable(
       s.frames,
       s.wallSecondsPerMinute.toFixed(2),
       s.cpuSecondsPerMinute.toFixed(2),
-      s.realtime.toFixed(0),
-      s.realtimePerCore.toFixed(0),
+      s.realtime.toFixed(s.realtime < 10 ? 1 : 0),
+      s.realtimePerCore.toFixed(s.realtimePerCore < 10 ? 1 : 0),
       comparable ? `${(base.cpuSecondsPerMinute / s.cpuSecondsPerMinute).toFixed(1)}x` : '—',
       comparable ? `${(base.wallSecondsPerMinute / s.wallSecondsPerMinute).toFixed(1)}x` : '—',
       '—',
