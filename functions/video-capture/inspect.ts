@@ -5,7 +5,10 @@ import { type MediaProbe, probe, type VideoStreamInfo } from '../shared/ffmpeg/p
 import { openByteSource } from './byte-source.ts';
 import { checkMp4Structure } from './mp4-structure.ts';
 import type { VideoLimits } from './options.ts';
-import { SNIFF_BYTES, sniffVideoContainer, type VideoContainer } from './sniff.ts';
+import { SNIFF_BYTES, type SniffedFormat, sniff } from '../shared/sniff.ts';
+
+/** The containers the video pipeline reads, as the shared sniffer names them. */
+export type VideoContainer = Extract<SniffedFormat, 'mp4' | 'mov' | 'webm' | 'mkv' | 'mpegts' | 'flv'>;
 
 export interface InspectedVideo {
   readonly container: VideoContainer;
@@ -23,10 +26,14 @@ export async function inspectVideo(binaries: BinaryPaths, source: string, limits
   const bytes = openByteSource(source, context.signal);
   const size = await bytes.size();
   if (size === 0) throw videoError(VideoErrorCode.VIDEO_EMPTY, 'the video has zero bytes');
-  const container = sniffVideoContainer(await bytes.read(0, SNIFF_BYTES));
-  if (!container) {
-    throw videoError(VideoErrorCode.VIDEO_NOT_A_VIDEO, 'the first bytes are not an MP4, MOV, WebM, MKV, MPEG-TS or FLV container', { bytes: size });
+  const sniffed = sniff(await bytes.read(0, SNIFF_BYTES));
+  if (sniffed.kind !== 'video') {
+    throw videoError(VideoErrorCode.VIDEO_NOT_A_VIDEO, `the first bytes are not an MP4, MOV, WebM, MKV, MPEG-TS or FLV container${sniffed.format === 'unknown' ? '' : ` (they are ${sniffed.format})`}`, {
+      bytes: size,
+      sniffed: sniffed.format,
+    });
   }
+  const container = sniffed.format as VideoContainer;
   if (container === 'mp4' || container === 'mov') await checkMp4Structure(bytes, size);
   const probed = await probe(binaries, source, context);
   const video = probed.video;

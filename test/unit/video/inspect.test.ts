@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { VideoErrorCode } from '../../../functions/shared/ffmpeg/errors.ts';
 import { inspectVideo } from '../../../functions/video-capture/inspect.ts';
@@ -6,6 +9,11 @@ import { audioOnly, clip, cutBeforeMoovMp4, emptyFile, ffv1Mkv, longClip, moovle
 import { binaries, budget, ffmpegProber, rejection, scratchDir } from './helpers.ts';
 
 const limits = videoLimitsSchema.parse({});
+const jpegNamedMp4 = async (dir: string) => {
+  const file = join(dir, 'photo.mp4');
+  writeFileSync(file, await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } }).jpeg().toBuffer());
+  return file;
+};
 
 describe('inspectVideo: every refusal before a frame is decoded, with a stable code', () => {
   const dir = scratchDir();
@@ -13,6 +21,7 @@ describe('inspectVideo: every refusal before a frame is decoded, with a stable c
   it.each([
     ['zero bytes', () => Promise.resolve(emptyFile(dir())), VideoErrorCode.VIDEO_EMPTY, /zero bytes/],
     ['text named .mp4', () => Promise.resolve(textNamedMp4(dir())), VideoErrorCode.VIDEO_NOT_A_VIDEO, /not an MP4, MOV, WebM, MKV, MPEG-TS or FLV/],
+    ['a JPEG named .mp4', () => jpegNamedMp4(dir()), VideoErrorCode.VIDEO_NOT_A_VIDEO, /container \(they are jpeg\)$/],
     ['audio only', audioOnly, VideoErrorCode.VIDEO_NO_VIDEO_STREAM, /no video stream \(audio only: aac\)/],
     ['a moov-first MP4 cut short', truncatedMp4, VideoErrorCode.VIDEO_TRUNCATED, /cut short: its 'mdat' box needs \d+ bytes, the file has \d+$/],
     ['a moov-last MP4 cut before its moov', cutBeforeMoovMp4, VideoErrorCode.VIDEO_TRUNCATED, /moov index never arrived/],
