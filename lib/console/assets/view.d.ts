@@ -1,0 +1,59 @@
+// Types of view.js (plain JS for the browser, no build step) for the TypeScript that tests it.
+import type { TaskRecord } from '../../../functions/shared/tasks/task-record.ts';
+import type { PipelineCost } from '../../../functions/shared/cost/cost-report.ts';
+
+type Task = Pick<TaskRecord, 'taskId' | 'pipeline' | 'state' | 'input' | 'createdAt' | 'updatedAt' | 'attempts'> & Partial<TaskRecord>;
+
+export declare const STATES: readonly string[];
+export declare function isTerminal(state: string): boolean;
+export declare function formatDuration(ms: number | undefined): string;
+export declare function formatBytes(bytes: number | undefined): string;
+export declare function formatUsd(usd: number | undefined): string;
+export declare function taskDurationMs(task: Task, now?: number): number;
+export declare function sortNewestFirst<T extends Task>(tasks: readonly T[]): T[];
+export declare function filterTasks<T extends Task>(tasks: readonly T[], filter?: { pipeline?: string; state?: string; search?: string }): T[];
+export declare function countByState(tasks: readonly Task[]): Record<string, number>;
+export declare function mergeTasks<T extends Task>(current: readonly T[], updates: readonly T[]): T[];
+
+export interface Tick { value: number; left: number }
+export interface TimelineBar {
+  kind: 'queued' | 'retry-wait' | 'attempt';
+  label: string;
+  attempt?: number;
+  outcome?: string;
+  error?: { code: string; message: string };
+  from: number;
+  to: number;
+  durationMs: number;
+  left: number;
+  width: number;
+}
+export declare function timelineLayout(task: Task, now?: number): {
+  start: number;
+  end: number;
+  spanMs: number;
+  bars: TimelineBar[];
+  ticks: Tick[];
+  terminal?: { state: string; at: number; left: number };
+};
+export declare function axisTicks(min: number, max: number, target?: number): Tick[];
+export declare function segmentAxis(
+  segments: ReadonlyArray<Record<string, unknown>>,
+  durationMs?: number,
+): { durationMs: number; lanes: number; segments: Array<Record<string, unknown> & { startMs: number; endMs: number; lane: number; left: number; width: number }>; ticks: Tick[] };
+export declare function classBars(classes: ReadonlyArray<Record<string, unknown>>, k?: number): Array<{ label: string; score: number; width: number }>;
+export declare function costBars(report: readonly PipelineCost[]): {
+  min: number;
+  max: number;
+  rows: Array<{ pipeline: string; per1000: { usd: number; width: number }; container: { usd: number; width: number; size: string }; breakEven: number }>;
+};
+export declare function gbSecondsSeries(tasks: readonly Task[]): Array<{ at: number; total: number }>;
+export declare function polylinePoints(series: ReadonlyArray<{ at: number; total: number }>, width: number, height: number): string;
+export declare function rejectionsByAction(
+  actions: readonly unknown[] | undefined,
+  rejections: ReadonlyArray<Record<string, unknown>> | undefined,
+): Array<{ rejection: Record<string, unknown>; ref: unknown; action?: unknown }>;
+export declare function mediaUrl(bucket: string, key: string): string;
+export declare function mediaPathUrl(bucket: string, key: string): string;
+export declare function videoFrames(doc: unknown): Array<{ timestampMs: number; key?: string; label?: string; score?: number }>;
+export declare function videoSummary(doc: unknown): { verdict?: string; segments?: Array<Record<string, unknown>>; durationMs?: number; hlsMasterKey?: string };
