@@ -140,6 +140,8 @@ async function select(taskId) {
   await renderDetail();
 }
 
+let renderToken = 0;
+
 async function renderDetail() {
   const panel = document.getElementById('detail');
   const taskId = state.selected;
@@ -147,13 +149,16 @@ async function renderDetail() {
     panel.replaceChildren(el('p', { class: 'hint' }, 'Select a task to see its timeline, failure and result.'));
     return;
   }
+  // Renders overlap (a click, a live update, an action); only the newest may draw.
+  const token = ++renderToken;
   let task;
   try {
     task = (await api(`/console/api/tasks/${encodeURIComponent(taskId)}`)).task;
   } catch (error) {
-    panel.replaceChildren(el('p', { class: 'problem' }, `${error.code}: ${error.message}`));
+    if (token === renderToken) panel.replaceChildren(el('p', { class: 'problem' }, `${error.code}: ${error.message}`));
     return;
   }
+  if (token !== renderToken) return;
   state.tasks = mergeTasks(state.tasks, [task]);
   const pipelineView = el('section', { class: 'pipeline-view', 'data-pipeline': task.pipeline }, el('p', { class: 'hint' }, 'loading the result…'));
   panel.replaceChildren(
@@ -286,6 +291,7 @@ async function fillPipelineView(holder, task) {
     holder.replaceChildren(el('h3', {}, `${task.pipeline} result`), el('p', { class: 'hint' }, `${error.code}: ${error.message}`));
     return;
   }
+  if (!holder.isConnected) return;
   const doc = result.document;
   const views = { image: imageView, video: videoView, settlement: settlementView, inference: inferenceView };
   const view = result.kind === 'result' ? views[task.pipeline] : undefined;

@@ -36,7 +36,7 @@ export function formatUsd(usd) {
   if (usd === undefined || usd === null || !Number.isFinite(usd)) return '—';
   if (usd === 0) return '$0';
   if (Math.abs(usd) >= 1) return `$${usd.toFixed(2)}`;
-  const digits = Math.min(10, Math.max(2, 1 - Math.floor(Math.log10(Math.abs(usd))) + 1));
+  const digits = Math.min(10, Math.max(2, 1 - Math.floor(Math.log10(Math.abs(usd)))));
   return `$${usd.toFixed(digits)}`;
 }
 
@@ -216,7 +216,11 @@ export function rejectionsByAction(actions, rejections) {
     const fromPath = typeof rejection.path === 'string' ? rejection.path.match(/(?:^|\.)actions(?:\[|\.)(\d+)/) : null;
     const ref = rejection.actionIndex ?? rejection.action ?? rejection.index ?? rejection.actionId ?? rejection.seq ?? (fromPath ? Number(fromPath[1]) : undefined);
     const action =
-      typeof ref === 'number' ? actions?.[ref] : (actions ?? []).find((a) => a && (a.id === ref || a.actionId === ref || a.seq === ref));
+      ref === undefined || ref === null
+        ? undefined
+        : typeof ref === 'number'
+          ? actions?.[ref]
+          : (actions ?? []).find((a) => a && (a.id === ref || a.actionId === ref || a.seq === ref));
     return { rejection, ref, ...(action !== undefined ? { action } : {}) };
   });
 }

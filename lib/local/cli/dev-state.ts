@@ -13,6 +13,8 @@ export interface DevState {
   readonly dynamoDbEndpoint?: string;
   /** The task API on loopback, when the preset has a task table. */
   readonly taskApiUrl?: string;
+  /** The console page on loopback (`media-kit console` prints and opens it). */
+  readonly consoleUrl?: string;
   readonly pipelines: readonly PipelineRoute[];
   readonly startedAt: string;
 }

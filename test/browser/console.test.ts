@@ -1,0 +1,186 @@
+/// <reference lib="dom" />
+import { request as httpRequest } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startConsole, type RunningConsole } from '../../lib/console/server.ts';
+import { localCredentials } from '../../lib/local/emulators/loopback.ts';
+import { LocalRuntime } from '../../lib/local/runtime.ts';
+import { alphaPng, photoJpeg, truncatedJpeg } from '../fixtures/images.ts';
+import { presetAssembly, PROJECT_ROOT } from '../integration/helpers/assemblies.ts';
+import { launchChromium } from './helpers/chromium.ts';
+import { startStandInTaskApi, type StandInTaskApi } from './helpers/stand-in-task-api.ts';
+
+const OUTPUT = join(PROJECT_ROOT, 'test-output');
+const HOSTILE = '<img src=x onerror=alert(1)>.jpg';
+
+/** The console in Debian's Chromium over the image pipeline run by the local runtime. */
+describe('console in a real browser', () => {
+  let runtime: LocalRuntime;
+  let taskApi: StandInTaskApi;
+  let consoleServer: RunningConsole;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+  const dialogs: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(OUTPUT, { recursive: true });
+    runtime = await LocalRuntime.start({ assemblyDirectory: await presetAssembly('all') });
+    taskApi = await startStandInTaskApi(runtime);
+    consoleServer = await startConsole({
+      taskApi: { url: taskApi.url, region: runtime.region, credentials: localCredentials() },
+      s3: runtime.s3,
+      pipelines: runtime.pipelines.map((p) => ({ ...p, ...(p.id === 'image' ? { resultDocument: 'manifest.json' } : {}) })),
+      upload: async (file) => {
+        const task = await runtime.upload(runtime.pipeline(file.pipeline)!, file.name, file.bytes, file.contentType);
+        return { bucket: task.bucket, key: task.key };
+      },
+      pollMs: 500,
+    });
+    const route = runtime.pipeline('image')!;
+    const demo: [string, Buffer][] = [
+      ['photo.jpg', await photoJpeg(1200, 800)],
+      ['alpha.png', await alphaPng()],
+      ['broken.jpg', await truncatedJpeg()],
+      [HOSTILE, await photoJpeg(320, 240)],
+    ];
+    const tasks = await Promise.all(demo.map(([name, body]) => runtime.upload(route, name, body, name.endsWith('.png') ? 'image/png' : 'image/jpeg')));
+    await Promise.all(tasks.map((t) => t.done));
+    await taskApi.settled();
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(consoleServer.url);
+    await page.waitForSelector('body[data-ready="true"]');
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await consoleServer?.stop();
+    await taskApi?.stop();
+    await runtime?.stop();
+  });
+
+  const row = (key: string) => page.locator('tr.task', { has: page.locator('td.key', { hasText: key }) });
+
+  it('lists the tasks newest first with their state, attempts, duration and cost, and counts per state', async () => {
+    await expect.poll(() => page.locator('tr.task').count()).toBeGreaterThanOrEqual(4);
+    expect(await row('uploads/photo.jpg').getAttribute('data-state')).toBe('succeeded');
+    expect(await row('uploads/broken.jpg').getAttribute('data-state')).toBe('failed');
+    const cells = await row('uploads/photo.jpg').locator('td').allTextContents();
+    expect(cells[1]).toBe('image');
+    expect(cells[3]).toBe('1');
+    expect(cells[4]).toMatch(/\d+(\.\d+)? (ms|s)/);
+    expect(cells[5]).toMatch(/^\$0\.0+\d+/);
+    expect(await page.locator('.count[data-state="failed"] .count-n').textContent()).toBe('1');
+    expect(Number(await page.locator('.count[data-state="succeeded"] .count-n').textContent())).toBeGreaterThanOrEqual(3);
+
+    await page.selectOption('#filter-state', 'failed');
+    expect(await page.locator('tr.task td.key').allTextContents()).toEqual(['uploads/broken.jpg']);
+    await page.selectOption('#filter-state', '');
+    await page.fill('#search', 'ALPHA');
+    expect(await page.locator('tr.task td.key').allTextContents()).toEqual(['uploads/alpha.png']);
+    await page.fill('#search', '');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows a hostile key as text: nothing it names is parsed or run', async () => {
+    await expect.poll(() => row(`uploads/${HOSTILE}`).count()).toBe(1);
+    await row(`uploads/${HOSTILE}`).click();
+    await expect.poll(() => page.locator('#detail-key').textContent()).toBe(`uploads/${HOSTILE}`);
+    await page.waitForSelector('.image-view figure');
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(await page.evaluate(() => document.body.innerText.includes('<img src=x onerror=alert(1)>.jpg'))).toBe(true);
+  });
+
+  it('shows the image view: the source beside each rendition with dimensions and bytes', async () => {
+    await row('uploads/photo.jpg').click();
+    await page.waitForSelector('.image-view figure');
+    const captions = await page.locator('.image-view figcaption').allTextContents();
+    expect(captions[0]).toMatch(/^source1200 × 800 jpeg\d+(\.\d+)? KB$/);
+    expect(captions.length).toBeGreaterThan(1);
+    for (const caption of captions.slice(1)) expect(caption).toMatch(/\d+ × \d+ \w+.*\d+(\.\d+)? (B|KB|MB)$/);
+    // Every picture loaded through the console's media route with its own content type.
+    await expect.poll(() => page.locator('.image-view img').evaluateAll((imgs) => imgs.every((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0))).toBe(true);
+    expect(await page.locator('#timeline .timeline-track .bar-attempt').count()).toBe(1);
+    await page.screenshot({ path: join(OUTPUT, 'console-image-detail.png'), fullPage: true });
+  });
+
+  it('shows a failed task with its code, and retry makes a second attempt', async () => {
+    await row('uploads/broken.jpg').click();
+    await expect.poll(() => page.locator('#failure-code').textContent()).toBe('IMAGE_CORRUPT');
+    expect(await page.locator('#retry').isEnabled()).toBe(true);
+    expect(await page.locator('#stop').isEnabled()).toBe(false);
+    await page.click('#retry');
+    await expect.poll(() => page.locator('table.attempts tbody tr').count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => page.locator('#detail-state').textContent(), { timeout: 30_000 }).toBe('failed');
+    expect(await page.locator('#timeline .timeline-track .bar-attempt').count()).toBe(2);
+    expect(await page.locator('table.attempts tbody tr:nth-child(2) td:nth-child(8)').textContent()).toContain('IMAGE_CORRUPT');
+    await page.screenshot({ path: join(OUTPUT, 'console-failed-retried.png'), fullPage: true });
+  });
+
+  it('uploads a dropped file to the pipeline its content names, and shows it through to succeeded', async () => {
+    const bytes = (await photoJpeg(640, 480)).toString('base64');
+    const drop = await page.evaluateHandle((data) => {
+      const transfer = new DataTransfer();
+      const binary = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([binary], 'dropped-photo.jpg', { type: 'image/jpeg' }));
+      return transfer;
+    }, bytes);
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: drop });
+    await expect.poll(() => page.locator('#upload-note').textContent()).toContain('dropped-photo.jpg → image');
+    await expect.poll(() => row('uploads/dropped-photo.jpg').getAttribute('data-state'), { timeout: 30_000 }).toBe('succeeded');
+  });
+
+  it('draws the cost panel from the measured tasks', async () => {
+    await page.reload();
+    await page.waitForSelector('svg.cost-chart rect.bar-lambda');
+    const text = await page.locator('#cost').textContent();
+    expect(text).toMatch(/image/);
+    expect(text).toMatch(/per 1 000 tasks/);
+    expect(text).toMatch(/\/ month always on \(\d+(\.\d+)? vCPU/);
+    expect(await page.locator('svg.gbs-chart polyline').getAttribute('points')).toMatch(/\d+\.\d,\d+\.\d .+/);
+    await row('uploads/photo.jpg').click();
+    await page.waitForSelector('.image-view figure');
+    await expect.poll(() => page.locator('.image-view img').evaluateAll((imgs) => imgs.every((img) => (img as HTMLImageElement).complete))).toBe(true);
+    await page.screenshot({ path: join(OUTPUT, 'console.png'), fullPage: false });
+  });
+
+  it('refuses a rebinding Host, a foreign Origin, and media outside the pipelines', async () => {
+    const port = new URL(consoleServer.url).port;
+    expect((await raw(port, '/console', { host: 'evil.example:' + port })).status).toBe(403);
+    expect((await raw(port, '/console/api/tasks', { host: `127.0.0.1:${port}`, origin: 'http://evil.example' })).status).toBe(403);
+    expect((await raw(port, '/console/api/tasks', { host: `127.0.0.1:${port}`, origin: 'http://127.0.0.1:1' })).status).toBe(403);
+    expect((await raw(port, '/console/api/tasks', { host: `localhost:${port}`, origin: `http://localhost:${port}` })).status).toBe(200);
+    const route = runtime.pipeline('image')!;
+    const outside = await raw(port, `/console/api/media?bucket=${route.resultsBucket}&key=${encodeURIComponent('failures/uploads/broken.jpg.json')}`, { host: `127.0.0.1:${port}` });
+    expect(outside.status).toBe(403);
+    expect(JSON.parse(outside.body).error.code).toBe('CONSOLE_FORBIDDEN');
+    expect((await raw(port, '/console/../../etc/passwd', { host: `127.0.0.1:${port}` })).status).toBe(404);
+    const inside = await raw(port, `/console/api/media?bucket=${route.ingestBucket}&key=${encodeURIComponent('uploads/photo.jpg')}`, { host: `127.0.0.1:${port}` });
+    expect(inside.status).toBe(200);
+    expect(inside.headers['content-type']).toBe('image/jpeg');
+    expect(inside.headers['content-security-policy']).toContain('sandbox');
+    const pageAnswer = await raw(port, '/console', { host: `127.0.0.1:${port}` });
+    expect(pageAnswer.headers['content-security-policy']).toMatch(/^default-src 'self'/);
+  });
+});
+
+function raw(port: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port: Number(port), path, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (c: Buffer) => chunks.push(c));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
