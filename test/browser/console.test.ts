@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsole, type RunningConsole } from '../../lib/console/server.ts';
 import { localCredentials } from '../../lib/local/emulators/loopback.ts';
 import { LocalRuntime } from '../../lib/local/runtime.ts';
-import { alphaPng, photoJpeg, truncatedJpeg } from '../fixtures/images.ts';
+import { imageDemoInputs } from '../../lib/local/cli/demo-inputs.ts';
+import { photoJpeg } from '../fixtures/images.ts';
 import { presetAssembly, PROJECT_ROOT } from '../integration/helpers/assemblies.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { startStandInTaskApi, type StandInTaskApi } from './helpers/stand-in-task-api.ts';
@@ -40,13 +41,9 @@ describe('console in a real browser', () => {
       pollMs: 500,
     });
     const route = runtime.pipeline('image')!;
-    const demo: [string, Buffer][] = [
-      ['photo.jpg', await photoJpeg(1200, 800)],
-      ['alpha.png', await alphaPng()],
-      ['broken.jpg', await truncatedJpeg()],
-      [HOSTILE, await photoJpeg(320, 240)],
-    ];
-    const tasks = await Promise.all(demo.map(([name, body]) => runtime.upload(route, name, body, name.endsWith('.png') ? 'image/png' : 'image/jpeg')));
+    // The demo `media-kit dev` uploads, and a key built to run script if it were ever parsed as markup.
+    const demo = [...(await imageDemoInputs()), { name: HOSTILE, body: await photoJpeg(320, 240), contentType: 'image/jpeg' }];
+    const tasks = await Promise.all(demo.map((input) => runtime.upload(route, input.name, input.body, input.contentType)));
     await Promise.all(tasks.map((t) => t.done));
     await taskApi.settled();
     browser = await launchChromium();
@@ -70,10 +67,10 @@ describe('console in a real browser', () => {
   const row = (key: string) => page.locator('tr.task', { has: page.locator('td.key', { hasText: key }) });
 
   it('lists the tasks newest first with their state, attempts, duration and cost, and counts per state', async () => {
-    await expect.poll(() => page.locator('tr.task').count()).toBeGreaterThanOrEqual(4);
-    expect(await row('uploads/photo.jpg').getAttribute('data-state')).toBe('succeeded');
-    expect(await row('uploads/broken.jpg').getAttribute('data-state')).toBe('failed');
-    const cells = await row('uploads/photo.jpg').locator('td').allTextContents();
+    await expect.poll(() => page.locator('tr.task').count()).toBeGreaterThanOrEqual(5);
+    expect(await row('uploads/demo-photo.jpg').getAttribute('data-state')).toBe('succeeded');
+    expect(await row('uploads/demo-broken.jpg').getAttribute('data-state')).toBe('failed');
+    const cells = await row('uploads/demo-photo.jpg').locator('td').allTextContents();
     expect(cells[1]).toBe('image');
     expect(cells[3]).toBe('1');
     expect(cells[4]).toMatch(/\d+(\.\d+)? (ms|s)/);
@@ -82,10 +79,10 @@ describe('console in a real browser', () => {
     expect(Number(await page.locator('.count[data-state="succeeded"] .count-n').textContent())).toBeGreaterThanOrEqual(3);
 
     await page.selectOption('#filter-state', 'failed');
-    expect(await page.locator('tr.task td.key').allTextContents()).toEqual(['uploads/broken.jpg']);
+    expect(await page.locator('tr.task td.key').allTextContents()).toEqual(['uploads/demo-broken.jpg']);
     await page.selectOption('#filter-state', '');
     await page.fill('#search', 'ALPHA');
-    expect(await page.locator('tr.task td.key').allTextContents()).toEqual(['uploads/alpha.png']);
+    expect(await page.locator('tr.task td.key').allTextContents()).toEqual(['uploads/demo-alpha.png']);
     await page.fill('#search', '');
     expect(pageErrors).toEqual([]);
   });
@@ -101,10 +98,10 @@ describe('console in a real browser', () => {
   });
 
   it('shows the image view: the source beside each rendition with dimensions and bytes', async () => {
-    await row('uploads/photo.jpg').click();
+    await row('uploads/demo-photo.jpg').click();
     await page.waitForSelector('.image-view figure');
     const captions = await page.locator('.image-view figcaption').allTextContents();
-    expect(captions[0]).toMatch(/^source1200 × 800 jpeg\d+(\.\d+)? KB$/);
+    expect(captions[0]).toMatch(/^source2400 × 1600 jpeg\d+(\.\d+)? (KB|MB)$/);
     expect(captions.length).toBeGreaterThan(1);
     for (const caption of captions.slice(1)) expect(caption).toMatch(/\d+ × \d+ \w+.*\d+(\.\d+)? (B|KB|MB)$/);
     // Every picture loaded through the console's media route with its own content type.
@@ -114,7 +111,7 @@ describe('console in a real browser', () => {
   });
 
   it('shows a failed task with its code, and retry makes a second attempt', async () => {
-    await row('uploads/broken.jpg').click();
+    await row('uploads/demo-broken.jpg').click();
     await expect.poll(() => page.locator('#failure-code').textContent()).toBe('IMAGE_CORRUPT');
     expect(await page.locator('#retry').isEnabled()).toBe(true);
     expect(await page.locator('#stop').isEnabled()).toBe(false);
@@ -147,7 +144,7 @@ describe('console in a real browser', () => {
     expect(text).toMatch(/per 1 000 tasks/);
     expect(text).toMatch(/\/ month always on \(\d+(\.\d+)? vCPU/);
     expect(await page.locator('svg.gbs-chart polyline').getAttribute('points')).toMatch(/\d+\.\d,\d+\.\d .+/);
-    await row('uploads/photo.jpg').click();
+    await row('uploads/demo-photo.jpg').click();
     await page.waitForSelector('.image-view figure');
     await expect.poll(() => page.locator('.image-view img').evaluateAll((imgs) => imgs.every((img) => (img as HTMLImageElement).complete))).toBe(true);
     await page.screenshot({ path: join(OUTPUT, 'console.png'), fullPage: false });
@@ -160,11 +157,11 @@ describe('console in a real browser', () => {
     expect((await raw(port, '/console/api/tasks', { host: `127.0.0.1:${port}`, origin: 'http://127.0.0.1:1' })).status).toBe(403);
     expect((await raw(port, '/console/api/tasks', { host: `localhost:${port}`, origin: `http://localhost:${port}` })).status).toBe(200);
     const route = runtime.pipeline('image')!;
-    const outside = await raw(port, `/console/api/media?bucket=${route.resultsBucket}&key=${encodeURIComponent('failures/uploads/broken.jpg.json')}`, { host: `127.0.0.1:${port}` });
+    const outside = await raw(port, `/console/api/media?bucket=${route.resultsBucket}&key=${encodeURIComponent('failures/uploads/demo-broken.jpg.json')}`, { host: `127.0.0.1:${port}` });
     expect(outside.status).toBe(403);
     expect(JSON.parse(outside.body).error.code).toBe('CONSOLE_FORBIDDEN');
     expect((await raw(port, '/console/../../etc/passwd', { host: `127.0.0.1:${port}` })).status).toBe(404);
-    const inside = await raw(port, `/console/api/media?bucket=${route.ingestBucket}&key=${encodeURIComponent('uploads/photo.jpg')}`, { host: `127.0.0.1:${port}` });
+    const inside = await raw(port, `/console/api/media?bucket=${route.ingestBucket}&key=${encodeURIComponent('uploads/demo-photo.jpg')}`, { host: `127.0.0.1:${port}` });
     expect(inside.status).toBe(200);
     expect(inside.headers['content-type']).toBe('image/jpeg');
     expect(inside.headers['content-security-policy']).toContain('sandbox');

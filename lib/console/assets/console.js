@@ -184,7 +184,7 @@ async function renderDetail() {
     actions(task),
     timeline(task),
     attemptsTable(task),
-    task.failure ? failure(task.failure) : undefined,
+    ...(task.failure ? [failure(task.failure)] : []),
     pipelineView,
   );
   fillPipelineView(pipelineView, task);

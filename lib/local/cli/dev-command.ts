@@ -2,7 +2,9 @@ import type { LocalRuntime } from '../runtime.ts';
 import { join } from 'node:path';
 import { bootRuntime, STATE_DIR } from './boot.ts';
 import { imageDemoInputs, type DemoInput } from './demo-inputs.ts';
-import { clearDevState, writeDevState } from './dev-state.ts';
+import { clearDevState, writeDevState, type DevState } from './dev-state.ts';
+import { startDevConsole } from '../../console/dev-console.ts';
+import type { RunningConsole } from '../../console/server.ts';
 import { bold, dim, invocationLine, progress, taskLine } from './format.ts';
 import { journalTasks } from './task-journal.ts';
 
@@ -22,6 +24,7 @@ export async function devCommand(options: DevOptions): Promise<number> {
   const runtime = await bootRuntime({ preset: options.preset, port: options.port, assembly: options.assembly });
   const journalPath = join(STATE_DIR, 'dev-tasks.jsonl');
   const journal = journalTasks(runtime, journalPath);
+  let devConsole: RunningConsole | undefined;
   try {
     runtime.tracker.onTerminal((task) => console.log(taskLine(task)));
     // Retries are part of the story a task tells: show each failed invocation as it happens.
@@ -29,7 +32,7 @@ export async function devCommand(options: DevOptions): Promise<number> {
       if (record.outcome === 'succeeded') return;
       console.log(invocationLine(record));
     });
-    writeDevState({
+    const state: DevState = {
       pid: process.pid,
       preset: options.preset,
       endpoint: runtime.endpoint,
@@ -37,8 +40,12 @@ export async function devCommand(options: DevOptions): Promise<number> {
       ...(runtime.dynamoDbEndpoint ? { dynamoDbEndpoint: runtime.dynamoDbEndpoint } : {}),
       pipelines: runtime.pipelines,
       startedAt: new Date().toISOString(),
-    });
+    };
+    // Console (lib/console): over the task API this state names; `media-kit console` opens it.
+    devConsole = await startDevConsole(runtime, () => state.taskApiUrl);
+    writeDevState({ ...state, consoleUrl: devConsole.url });
     printEndpoints(runtime);
+    console.log(`${bold('console')}   ${devConsole.url}  ${dim('(media-kit console opens it)')}`);
     console.log(dim(`  every invocation (timings, memory, logs) and outcome: ${journalPath}`));
 
     let signals = 0;
@@ -62,6 +69,7 @@ export async function devCommand(options: DevOptions): Promise<number> {
     progress('stopping…');
   } finally {
     clearDevState(process.pid);
+    await devConsole?.stop();
     await runtime.stop();
     await new Promise<void>((resolve) => journal.end(resolve));
   }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_PRESET } from '../../presets/index.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
+import { consoleCommand } from './console-command.ts';
 import { devCommand } from './dev-command.ts';
 import { red } from './format.ts';
 import { presetsCommand } from './presets-command.ts';
@@ -15,6 +16,7 @@ const USAGE = `media-kit — run the kit's pipelines on this machine (loopback o
   media-kit upload  [--pipeline ID] FILE...                    into a running dev runtime
   media-kit presets [--json]                                   presets and the pipelines each enables
   media-kit sample  battle [--seed N] [--players N] [--enemies N] [--actions N] [--out FILE]   a valid battle log
+  media-kit console                                            the dev runtime's console URL (opens a browser when there is one)
 
   --assembly DIR    run an existing cloud assembly instead of synthesizing the preset
 Pipelines: image, video, settlement, inference. Default preset: ${DEFAULT_PRESET}.
@@ -62,6 +64,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await uploadCommand({ files: positionals, ...(values.pipeline ? { pipeline: values.pipeline } : {}) });
       case 'presets':
         return presetsCommand({ json: values.json });
+      case 'console':
+        return await consoleCommand();
       default:
         throw new LocalRuntimeError(LocalErrorCode.USAGE, `Unknown command '${command}'\n\n${USAGE}`);
     }

@@ -1,0 +1,31 @@
+import { localCredentials } from '../local/emulators/loopback.ts';
+import type { LocalRuntime } from '../local/runtime.ts';
+import { ConsoleError } from './http-io.ts';
+import { startConsole, type RunningConsole } from './server.ts';
+
+/** Result documents by pipeline id, for records without a resultKey (DESIGN.md, "Pipelines"). */
+const RESULT_DOCUMENTS: Readonly<Record<string, string>> = { image: 'manifest.json', video: 'report.json', settlement: 'settlement.json', inference: 'result.json' };
+
+/**
+ * The console of a running dev runtime: its S3 endpoint, its pipelines and its upload path. The
+ * task API's URL is read on each use, since the runtime may publish it after the console starts.
+ */
+export function startDevConsole(runtime: LocalRuntime, taskApiUrl: () => string | undefined, port = 0): Promise<RunningConsole> {
+  return startConsole({
+    taskApi: () => {
+      const url = taskApiUrl();
+      if (!url) throw new ConsoleError(503, 'CONSOLE_NO_TASK_API', 'This runtime serves no task API (its preset turns tasks off): the console has nothing to list');
+      return { url, region: runtime.region, credentials: localCredentials() };
+    },
+    s3: runtime.s3,
+    pipelines: runtime.pipelines.map((p) => ({ ...p, ...(RESULT_DOCUMENTS[p.id] ? { resultDocument: RESULT_DOCUMENTS[p.id] } : {}) })),
+    upload: async (file) => {
+      const route = runtime.pipeline(file.pipeline);
+      if (!route) throw new ConsoleError(422, 'CONSOLE_UNROUTABLE_UPLOAD', `This runtime has no ${file.pipeline} pipeline`);
+      const task = await runtime.upload(route, file.name, file.bytes, file.contentType);
+      return { bucket: task.bucket, key: task.key };
+    },
+    port,
+    onError: (error) => process.stderr.write(`console: ${error.message}\n`),
+  });
+}
