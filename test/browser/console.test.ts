@@ -65,6 +65,12 @@ describe('console in a real browser', () => {
   });
 
   const row = (key: string) => page.locator('tr.task', { has: page.locator('td.key', { hasText: key }) });
+  /** Opens a task's detail and waits for its pipeline view (an earlier task's view may still be on screen until then). */
+  const openDetail = async (key: string) => {
+    await row(key).click();
+    await expect.poll(() => page.locator('#detail-key').textContent()).toBe(key);
+    await expect.poll(() => page.locator('.pipeline-view h3').count()).toBe(1);
+  };
 
   it('lists the tasks newest first with their state, attempts, duration and cost, and counts per state', async () => {
     await expect.poll(() => page.locator('tr.task').count()).toBeGreaterThanOrEqual(5);
@@ -89,17 +95,15 @@ describe('console in a real browser', () => {
 
   it('shows a hostile key as text: nothing it names is parsed or run', async () => {
     await expect.poll(() => row(`uploads/${HOSTILE}`).count()).toBe(1);
-    await row(`uploads/${HOSTILE}`).click();
-    await expect.poll(() => page.locator('#detail-key').textContent()).toBe(`uploads/${HOSTILE}`);
-    await page.waitForSelector('.image-view figure');
+    await openDetail(`uploads/${HOSTILE}`);
+    expect(await page.locator('.image-view figure').count()).toBeGreaterThan(1);
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(dialogs).toEqual([]);
     expect(await page.evaluate(() => document.body.innerText.includes('<img src=x onerror=alert(1)>.jpg'))).toBe(true);
   });
 
   it('shows the image view: the source beside each rendition with dimensions and bytes', async () => {
-    await row('uploads/demo-photo.jpg').click();
-    await page.waitForSelector('.image-view figure');
+    await openDetail('uploads/demo-photo.jpg');
     const captions = await page.locator('.image-view figcaption').allTextContents();
     expect(captions[0]).toMatch(/^source2400 × 1600 jpeg\d+(\.\d+)? (KB|MB)$/);
     expect(captions.length).toBeGreaterThan(1);
@@ -111,7 +115,7 @@ describe('console in a real browser', () => {
   });
 
   it('shows a failed task with its code, and retry makes a second attempt', async () => {
-    await row('uploads/demo-broken.jpg').click();
+    await openDetail('uploads/demo-broken.jpg');
     await expect.poll(() => page.locator('#failure-code').textContent()).toBe('IMAGE_CORRUPT');
     expect(await page.locator('#retry').isEnabled()).toBe(true);
     expect(await page.locator('#stop').isEnabled()).toBe(false);
@@ -144,8 +148,7 @@ describe('console in a real browser', () => {
     expect(text).toMatch(/per 1 000 tasks/);
     expect(text).toMatch(/\/ month always on \(\d+(\.\d+)? vCPU/);
     expect(await page.locator('svg.gbs-chart polyline').getAttribute('points')).toMatch(/\d+\.\d,\d+\.\d .+/);
-    await row('uploads/demo-photo.jpg').click();
-    await page.waitForSelector('.image-view figure');
+    await openDetail('uploads/demo-photo.jpg');
     await expect.poll(() => page.locator('.image-view img').evaluateAll((imgs) => imgs.every((img) => (img as HTMLImageElement).complete))).toBe(true);
     await page.screenshot({ path: join(OUTPUT, 'console.png'), fullPage: false });
   });

@@ -277,7 +277,7 @@ function failure(record) {
     { class: 'failure', id: 'failure' },
     el('h3', {}, 'Failure'),
     el('p', {}, el('code', { class: 'failure-code', id: 'failure-code' }, record.code), ' ', record.message),
-    record.details ? el('pre', {}, JSON.stringify(record.details, null, 2)) : undefined,
+    record.details && Object.keys(record.details).length > 0 ? el('pre', {}, JSON.stringify(record.details, null, 2)) : undefined,
   );
 }
 
@@ -472,9 +472,9 @@ async function renderCost() {
   }
   const chart = costBars(cost.pipelines);
   const rowHeight = 34;
-  const width = 520;
+  const width = 460;
   const labelWidth = 90;
-  const barsSvg = svg('svg', { viewBox: `0 0 ${width + labelWidth + 160} ${chart.rows.length * rowHeight * 2 + 24}`, class: 'cost-chart', role: 'img', 'aria-label': 'cost per 1 000 tasks beside an always-on container per month' });
+  const barsSvg = svg('svg', { viewBox: `0 0 ${width + labelWidth + 260} ${chart.rows.length * rowHeight * 2 + 24}`, class: 'cost-chart', role: 'img', 'aria-label': 'cost per 1 000 tasks beside an always-on container per month' });
   chart.rows.forEach((row, i) => {
     const y = i * rowHeight * 2 + 4;
     barsSvg.append(
