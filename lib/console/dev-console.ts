@@ -14,7 +14,7 @@ export function startDevConsole(runtime: LocalRuntime, taskApiUrl: () => string 
   return startConsole({
     taskApi: () => {
       const url = taskApiUrl();
-      if (!url) throw new ConsoleError(503, 'CONSOLE_NO_TASK_API', 'This runtime serves no task API (its preset turns tasks off): the console has nothing to list');
+      if (!url) throw new ConsoleError(503, 'CONSOLE_NO_TASK_API', 'The dev runtime publishes no task API (its config may turn tasks off): the console has no tasks to list');
       return { url, region: runtime.region, credentials: localCredentials() };
     },
     s3: runtime.s3,
