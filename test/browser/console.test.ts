@@ -11,6 +11,7 @@ import { imageDemoInputs } from '../../lib/local/cli/demo-inputs.ts';
 import { photoJpeg } from '../fixtures/images.ts';
 import { presetAssembly, PROJECT_ROOT } from '../integration/helpers/assemblies.ts';
 import { launchChromium } from './helpers/chromium.ts';
+import { SEEDED, seedPipelineTasks } from './helpers/seeded-pipelines.ts';
 import { startStandInTaskApi, type StandInTaskApi } from './helpers/stand-in-task-api.ts';
 
 const OUTPUT = join(PROJECT_ROOT, 'test-output');
@@ -170,6 +171,57 @@ describe('console in a real browser', () => {
     expect(inside.headers['content-security-policy']).toContain('sandbox');
     const pageAnswer = await raw(port, '/console', { host: `127.0.0.1:${port}` });
     expect(pageAnswer.headers['content-security-policy']).toMatch(/^default-src 'self'/);
+  });
+
+  describe('the other pipelines’ views, over documents in their cores’ shapes', () => {
+    let seededConsole: RunningConsole;
+    beforeAll(async () => {
+      await seedPipelineTasks(runtime, taskApi.ledger);
+      seededConsole = await startConsole({
+        taskApi: { url: taskApi.url, region: runtime.region, credentials: localCredentials() },
+        s3: runtime.s3,
+        pipelines: SEEDED,
+        upload: () => Promise.reject(new Error('no uploads here')),
+      });
+      await page.goto(seededConsole.url);
+      await page.waitForSelector('body[data-ready="true"]');
+    });
+    afterAll(async () => {
+      await seededConsole?.stop();
+    });
+
+    it('video: frame strip with times and top labels, the segment on its axis, the verdict, the playlist', async () => {
+      await openDetail('videos/clip.mp4');
+      expect(await page.locator('.frame-strip figcaption').allTextContents()).toEqual(['0 msNeutral 0.93', '5.00 sSexy 0.81', '10.0 sNeutral 0.97']);
+      expect(await page.locator('.verdict strong').textContent()).toBe('review');
+      const segment = page.locator('.segment-track .segment');
+      expect(await segment.textContent()).toBe('Sexy');
+      expect(await segment.evaluate((node) => [(node as HTMLElement).style.left, (node as HTMLElement).style.width])).toEqual(['33.3333%', '33.3333%']);
+      expect(await page.locator('.video-view a').getAttribute('href')).toBe('/console/media/seed-results/video/clip.mp4/hls/master.m3u8');
+      await expect.poll(() => page.locator('.frame-strip img').evaluateAll((imgs) => imgs.every((img) => (img as HTMLImageElement).naturalWidth === 320))).toBe(true);
+      await page.screenshot({ path: join(OUTPUT, 'console-video-detail.png'), fullPage: true });
+    });
+
+    it('settlement: winner, rewards and balances; a rejection listed against its action', async () => {
+      await openDetail('battles/b-1.json');
+      expect(await page.locator('.winner').textContent()).toBe('winner: players (victory)');
+      expect(await page.locator('table.players tbody tr').count()).toBe(2);
+      expect(await page.locator('table.players tbody tr:first-child').textContent()).toContain('{"xp":1120,"gold":340}');
+      await page.screenshot({ path: join(OUTPUT, 'console-settlement-detail.png'), fullPage: true });
+      await openDetail('battles/b-2.json');
+      expect(await page.locator('#failure-code').textContent()).toBe('BATTLE_CHEAT_COOLDOWN');
+      await expect.poll(() => page.locator('.rejections li pre.action').textContent()).toBe('action 1: {"t":40,"actor":"p-1","kind":"skill","skill":"fireball"}');
+      await page.screenshot({ path: join(OUTPUT, 'console-settlement-rejected.png'), fullPage: true });
+    });
+
+    it('inference: the image with its top-K classes as bars', async () => {
+      await openDetail('jobs/poster.jpg');
+      expect(await page.locator('.inference .class-bar .label').allTextContents()).toEqual(['Drawing 62.0%', 'Neutral 31.0%', 'Hentai 4.0%']);
+      expect(await page.locator('.inference .class-bar .fill').first().evaluate((node) => (node as HTMLElement).style.width)).toBe('62%');
+      await expect.poll(() => page.locator('.inference img').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(300);
+      await page.screenshot({ path: join(OUTPUT, 'console-inference-detail.png'), fullPage: true });
+      expect(pageErrors).toEqual([]);
+    });
   });
 });
 
