@@ -1,35 +1,35 @@
 import { createS3Client } from '../shared/aws-clients.ts';
 import { ErrorCode, PermanentError } from '../shared/errors.ts';
 import { createQueueWorkerHandler } from '../shared/queue-worker.ts';
-import { readObject, writeJson, writeObject } from '../shared/s3-io.ts';
+import { readObject } from '../shared/s3-io.ts';
 import { loadSettings } from '../shared/settings.ts';
 import { transcode } from './core.ts';
-import { buildManifest, manifestKey } from './manifest.ts';
+import { buildManifest } from './manifest.ts';
 import { transcodeOptionsSchema } from './options.ts';
 
 const settings = loadSettings(transcodeOptionsSchema);
 const s3 = createS3Client();
 const { limits } = settings.pipeline;
 
+const tooLarge = (bytes: number) =>
+  new PermanentError(ErrorCode.IMAGE_TOO_LARGE, `The input is ${bytes} bytes, over the ${limits.maxInputBytes} byte limit`, {
+    bytes,
+    maxInputBytes: limits.maxInputBytes,
+  });
+
 export const handler = createQueueWorkerHandler({
-  pipeline: 'image',
   settings,
   s3,
-  resultKey: (object) => manifestKey(object.key, settings),
-  async processObject(object) {
-    const input = await readObject(s3, object, limits.maxInputBytes, (bytes) =>
-      new PermanentError(ErrorCode.IMAGE_TOO_LARGE, `The input is ${bytes} bytes, over the ${limits.maxInputBytes} byte limit`, {
-        bytes,
-        maxInputBytes: limits.maxInputBytes,
-      }),
-    );
-    const result = await transcode(input, settings.pipeline);
-    const manifest = buildManifest(object, result, settings);
-    await Promise.all(
-      result.renditions.map((rendition, i) =>
-        writeObject(s3, settings.resultsBucket, manifest.renditions[i]!.key, rendition.data, rendition.contentType),
-      ),
-    );
-    await writeJson(s3, settings.resultsBucket, manifest.key, manifest);
+  timeoutCode: ErrorCode.IMAGE_PROCESSING_TIMEOUT,
+  async processObject(object, work) {
+    // Images are bounded by maxInputBytes, so they stay in memory (videos stream to /tmp: withObjectFile).
+    const input = await readObject(s3, object, { maxBytes: limits.maxInputBytes, tooLarge, signal: work.signal });
+    // The budget stops waiting at the deadline; the core's own sharp timeout (a seam for
+    // functions/image-transcode/core.ts) is what stops libvips itself.
+    const result = await work.withinBudget(transcode(input, settings.pipeline));
+    await work.assertCurrent();
+    const manifest = buildManifest(work.source, result, settings.contract);
+    await Promise.all(result.renditions.map((rendition, i) => work.writeOutput(manifest.renditions[i]!.key, rendition.data, rendition.contentType)));
+    await work.writeResult(manifest);
   },
 });

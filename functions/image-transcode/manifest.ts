@@ -1,10 +1,12 @@
-import { MANIFEST_NAME, outputFolder } from '../shared/keys.ts';
+import type { SourceIdentity } from '../shared/errors.ts';
+import { outputFolderOf, resultKeyOf, type PipelineContract } from '../shared/pipeline-contract.ts';
 import type { TranscodeResult } from './core.ts';
 
 export interface ImageManifest {
   readonly pipeline: 'image';
   readonly key: string;
-  readonly input: { readonly bucket: string; readonly key: string; readonly eTag?: string };
+  /** Which upload this result is of (eTag, sequencer): lets a later outcome tell older from newer. */
+  readonly input: SourceIdentity;
   readonly source: TranscodeResult['source'];
   readonly renditions: readonly {
     readonly name: string;
@@ -18,25 +20,18 @@ export interface ImageManifest {
   }[];
 }
 
-/** The manifest of an input: written last, so its presence means the whole result is in place. */
-export function manifestKey(inputKey: string, layout: { ingestPrefix: string; outputPrefix: string }): string {
-  return `${outputFolder(inputKey, layout.ingestPrefix, layout.outputPrefix)}${MANIFEST_NAME}`;
-}
+type Layout = Pick<PipelineContract, 'ingestPrefix' | 'outputPrefix' | 'resultDocument'>;
 
 /**
  * Where each output goes and what the manifest says about it. Deterministic (no timestamps):
  * a redelivered event rewrites byte-identical objects.
  */
-export function buildManifest(
-  input: { bucket: string; key: string; eTag?: string },
-  result: TranscodeResult,
-  layout: { ingestPrefix: string; outputPrefix: string },
-): ImageManifest {
-  const folder = outputFolder(input.key, layout.ingestPrefix, layout.outputPrefix);
+export function buildManifest(input: SourceIdentity, result: TranscodeResult, layout: Layout): ImageManifest {
+  const folder = outputFolderOf(layout, input.key);
   return {
     pipeline: 'image',
-    key: manifestKey(input.key, layout),
-    input: { bucket: input.bucket, key: input.key, ...(input.eTag ? { eTag: input.eTag } : {}) },
+    key: resultKeyOf(layout, input.key),
+    input,
     source: result.source,
     renditions: result.renditions.map(({ data: _data, extension, ...rest }) => ({
       name: rest.name,

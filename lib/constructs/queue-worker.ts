@@ -5,6 +5,7 @@ import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
+import { EnvName } from '../../functions/shared/env-names.ts';
 import type { KitFunction } from './kit-function.ts';
 import { acknowledge, acknowledgeNotificationsHandler, prefixGrantFinding } from './nag.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -30,7 +31,8 @@ export interface QueueWorkerProps {
 /**
  * S3 prefix notification → work queue (with DLQ) → function, the wiring every pipeline shares.
  * The function may read only the objects under the prefix it is notified for, and reports
- * partial batch failures so one bad record never redelivers its batch-mates.
+ * partial batch failures so one bad record never redelivers its batch-mates. It may send to its
+ * own work queue (deferred records) and nowhere else.
  */
 export class QueueWorker extends Construct {
   public readonly workQueue: WorkQueue;
@@ -55,6 +57,10 @@ export class QueueWorker extends Construct {
       reportBatchItemFailures: true,
     });
     fn.addEventSource(this.eventSource);
+    // A record the worker chose not to start for lack of time goes back as a fresh message (its
+    // receive count restarts), so deferral never counts toward the DLQ: send to this queue only.
+    fn.addEnvironment(EnvName.WORK_QUEUE_URL, this.workQueue.queue.queueUrl);
+    this.workQueue.queue.grantSendMessages(fn);
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(`${props.prefix}*`)] }),
     );

@@ -20,6 +20,7 @@ import { discoverPipelines, type PipelineRoute } from './pipelines.ts';
 import { takeInventory, type Inventory } from './resources/inventory.ts';
 import { provisionS3AndSqs, provisionTables } from './resources/provision.ts';
 import { ResourceIndex } from './resources/resource-index.ts';
+import { readJsonDocument } from './tasks/documents.ts';
 import { OutcomeTracker, type Task, type TaskError } from './tasks/outcome-tracker.ts';
 import { TaskLog } from './tasks/task-log.ts';
 
@@ -156,7 +157,7 @@ export class LocalRuntime {
     this.pipelines = discoverPipelines(specs, queuesByFunction, this.rules);
 
     const onError = (error: Error) => this.error(error);
-    this.tracker = new OutcomeTracker(this.tasks, (bucket, key) => this.readFailureRecord(bucket, key), onError);
+    this.tracker = new OutcomeTracker(this.tasks, (bucket, key) => this.readFailureRecord(bucket, key), onError, (bucket, key) => readJsonDocument(this.s3, bucket, key));
     this.asyncInvoker = new AsyncInvoker({
       hosts: this.hosts,
       configs: this.readAsyncConfigs(),

@@ -1,44 +1,17 @@
 import { z } from 'zod';
-import { alertsSchema } from '../constructs/alerts.ts';
-import { transcodeOptionsSchema } from '../../functions/image-transcode/options.ts';
 import { FAILURE_PREFIX } from '../../functions/shared/keys.ts';
+import { alertsSchema } from '../constructs/alerts.ts';
+import { imagePipelineConfigSchema } from '../pipelines/image-pipeline-config.ts';
+import type { KitStackConfig } from '../stacks/kit-stack.ts';
 
 /**
- * KitConfig: everything a deployment can be told, as one typed, validated value. Presets are
- * values of this schema; a JSON config file overrides a preset and is validated the same way.
+ * KitConfig: everything a deployment can be told, as one typed, validated value, composed from
+ * the pipelines' own schemas (each beside its construct in lib/pipelines/). Presets are values of
+ * this schema; a JSON config file overrides a preset and is validated the same way.
  */
 
-const prefix = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9/_-]*\/$/, "a key prefix of lowercase letters, digits, '-', '_' and '/', ending in '/'");
-
-/** Flow control and sizing every queue worker shares. */
-export const workerConfigSchema = z.strictObject({
-  /** Uploads under this prefix of the ingest bucket trigger the pipeline. */
-  ingestPrefix: prefix,
-  /** @default 1024 (MB; 1769 MB buys one full vCPU) */
-  memorySize: z.number().int().min(128).max(10_240).default(1024),
-  /** @default 60 */
-  timeoutSeconds: z.number().int().min(1).max(900).default(60),
-  /** Records per invocation. @default 5 */
-  batchSize: z.number().int().min(1).max(100).default(5),
-  /** @default 1 */
-  maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(1),
-  /** Concurrent invocations the queue may drive. @default 10 */
-  maxConcurrency: z.number().int().min(2).max(1000).default(10),
-  /** Deliveries before a message is dead-lettered. @default 3 */
-  maxReceiveCount: z.number().int().min(1).max(1000).default(3),
-});
-export type WorkerConfig = z.infer<typeof workerConfigSchema>;
-
-export const imagePipelineSchema = workerConfigSchema.extend({
-  ingestPrefix: prefix.default('uploads/'),
-  memorySize: workerConfigSchema.shape.memorySize.unwrap().default(2048),
-  /** Renditions, manifests go under this prefix of the results bucket. @default 'image/' */
-  outputPrefix: prefix.default('image/'),
-  ...transcodeOptionsSchema.shape,
-});
-export type ImagePipelineConfig = z.infer<typeof imagePipelineSchema>;
+export { workerConfigSchema, type WorkerConfig } from '../pipelines/worker-config.ts';
+export { imagePipelineConfigSchema as imagePipelineSchema, type ImagePipelineConfig } from '../pipelines/image-pipeline-config.ts';
 
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
@@ -72,7 +45,7 @@ export const kitConfigSchema = z
     alerts: alertsSchema.optional(),
     pipelines: z
       .strictObject({
-        image: imagePipelineSchema.optional(),
+        image: imagePipelineConfigSchema.optional(),
       })
       .default({}),
   })
@@ -99,3 +72,7 @@ export const kitConfigSchema = z
 
 export type KitConfig = z.infer<typeof kitConfigSchema>;
 export type KitConfigInput = z.input<typeof kitConfigSchema>;
+
+/** A validated KitConfig is what the stack takes (checked here, where both are known). */
+const _stackAcceptsKitConfig = (config: KitConfig): KitStackConfig => config;
+void _stackAcceptsKitConfig;

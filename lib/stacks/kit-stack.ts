@@ -1,13 +1,24 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { KitAlerts } from '../constructs/alerts.ts';
-import { KitStorage } from '../constructs/kit-storage.ts';
+import { KitAlerts, type AlertsConfig } from '../constructs/alerts.ts';
+import type { KitArchitecture } from '../constructs/kit-function.ts';
+import { KitStorage, type KitStorageProps } from '../constructs/kit-storage.ts';
+import type { ImagePipelineConfig } from '../pipelines/image-pipeline-config.ts';
 import { ImagePipeline } from '../pipelines/image-pipeline.ts';
-import type { KitConfig } from '../presets/schema.ts';
+
+/** What the stack is built from: a validated KitConfig (lib/presets) satisfies it. */
+export interface KitStackConfig {
+  readonly preset: string;
+  readonly architecture: KitArchitecture;
+  readonly logRetentionDays: number;
+  readonly storage: KitStorageProps;
+  readonly alerts?: AlertsConfig;
+  readonly pipelines: { readonly image?: ImagePipelineConfig };
+}
 
 export interface KitStackProps extends StackProps {
-  readonly config: KitConfig;
+  readonly config: KitStackConfig;
 }
 
 /** One deployable unit: the shared storage plus every pipeline the config enables. */

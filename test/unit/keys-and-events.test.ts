@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, PermanentError } from '../../functions/shared/errors.ts';
-import { decodeS3Key, encodeS3Key, failureRecordKey, outputFolder } from '../../functions/shared/keys.ts';
-import { objectsFromMessageBody } from '../../functions/shared/s3-event.ts';
+import { ErrorCode, isPermanentError } from '../../functions/shared/errors.ts';
+import { compareSequencers, decodeS3Key, encodeS3Key, failureRecordKey } from '../../functions/shared/keys.ts';
+import { definePipelineContract, outputFolderOf, resultKeyOf } from '../../functions/shared/pipeline-contract.ts';
+import { MalformedEventError, objectsFromMessageBody } from '../../functions/shared/s3-event.ts';
 
 describe('S3 event keys', () => {
   it.each([
@@ -28,8 +29,16 @@ describe('S3 event keys', () => {
 });
 
 describe('key layout', () => {
+  const contract = definePipelineContract({ id: 'image', ingestPrefix: 'uploads/', outputPrefix: 'image/', resultDocument: 'manifest.json', errorCodes: ['IMAGE_CORRUPT'] });
   it('puts outputs under the output prefix, keeping the source name and extension', () => {
-    expect(outputFolder('uploads/shows/ep1.jpg', 'uploads/', 'image/')).toBe('image/shows/ep1.jpg/');
+    expect(outputFolderOf(contract, 'uploads/shows/ep1.jpg')).toBe('image/shows/ep1.jpg/');
+    expect(resultKeyOf(contract, 'uploads/shows/ep1.jpg')).toBe('image/shows/ep1.jpg/manifest.json');
+  });
+  it('orders S3 sequencers as S3 documents them: left-padded hex', () => {
+    expect(compareSequencers('0A', '0B')).toBeLessThan(0);
+    expect(compareSequencers('FF', '0100')).toBeLessThan(0);
+    expect(compareSequencers('00ab', 'AB')).toBe(0);
+    expect(compareSequencers('0062E99A88DC407460', '0062E99A88DC407461')).toBeLessThan(0);
   });
   it('files failures under failures/<input key>.json', () => {
     expect(failureRecordKey('uploads/x.jpg')).toBe('failures/uploads/x.jpg.json');
@@ -51,7 +60,7 @@ describe('objectsFromMessageBody', () => {
 
   it('returns the decoded objects of an S3 event', () => {
     expect(objectsFromMessageBody(event('uploads/a+b%2B.jpg'))).toEqual([
-      { bucket: 'ingest', key: 'uploads/a b+.jpg', size: 12, eTag: 'abc', versionId: undefined, eventName: 'ObjectCreated:Put' },
+      { bucket: 'ingest', key: 'uploads/a b+.jpg', size: 12, eTag: 'abc', sequencer: '01', eventName: 'ObjectCreated:Put' },
     ]);
   });
 
@@ -59,14 +68,18 @@ describe('objectsFromMessageBody', () => {
     expect(objectsFromMessageBody(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'ingest' }))).toEqual([]);
   });
 
-  it.each(['not json', '{"hello":1}', '{"Records":[{"s3":{}}]}'])('rejects %s as EVENT_MALFORMED', (body) => {
-    let caught: unknown;
-    try {
-      objectsFromMessageBody(body);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(PermanentError);
-    expect((caught as PermanentError).code).toBe(ErrorCode.EVENT_MALFORMED);
-  });
+  it.each(['not json', '{"hello":1}', '{"Records":[{"s3":{}}]}', '{"Records":[{"eventSource":"aws:sns","s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}'])(
+    'rejects %s as EVENT_MALFORMED, an error that is retried (not permanent): it must reach the DLQ',
+    (body) => {
+      let caught: unknown;
+      try {
+        objectsFromMessageBody(body);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(MalformedEventError);
+      expect(isPermanentError(caught)).toBe(false);
+      expect((caught as MalformedEventError).code).toBe(ErrorCode.EVENT_MALFORMED);
+    },
+  );
 });

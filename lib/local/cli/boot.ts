@@ -1,11 +1,11 @@
 import { join, resolve } from 'node:path';
+import { PROJECT_ROOT } from '../../pipelines/paths.ts';
 import { presetNames } from '../../presets/index.ts';
 import { ensureAssembly } from '../assembly/ensure-assembly.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
 import { LocalRuntime } from '../runtime.ts';
 import { dim, progress, yellow } from './format.ts';
 
-export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 /** Where `dev` publishes its endpoint for `upload`; MEDIA_KIT_STATE_DIR moves it (tests). */
 export const STATE_DIR = process.env.MEDIA_KIT_STATE_DIR ?? join(PROJECT_ROOT, '.media-kit');
 

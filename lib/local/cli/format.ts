@@ -19,6 +19,9 @@ export function taskLine(task: Task): string {
   if (task.status === 'failed') {
     return `${red('✗')} ${task.pipeline.id.padEnd(6)} ${task.key}  ${red(task.error?.code ?? 'FAILED')} ${task.error?.message ?? ''}  ${dim(`${ms} ms${attempt}`)}`;
   }
+  if (task.status === 'superseded') {
+    return `${yellow('↷')} ${task.pipeline.id.padEnd(6)} ${task.key}  superseded ${dim(`(overwritten before it was read; the newer upload is its own task)  ${ms} ms`)}`;
+  }
   return `${yellow('…')} ${task.pipeline.id.padEnd(6)} ${task.key}  pending`;
 }
 

@@ -18,7 +18,8 @@ export interface ItemReport {
   readonly input: string;
   readonly pipeline: string;
   readonly key: string;
-  readonly status: 'succeeded' | 'failed' | 'pending';
+  /** `superseded`: the object was overwritten before it was read; the newer upload is its own task. */
+  readonly status: 'succeeded' | 'failed' | 'superseded' | 'pending';
   readonly attempts: number;
   readonly durationMs: number;
   readonly outputs: OutputReport[];
@@ -29,12 +30,27 @@ export interface ItemReport {
 export interface RunReport {
   readonly preset: string;
   readonly items: ItemReport[];
-  readonly summary: { succeeded: number; failed: number; pending?: number; wallMs: number };
+  readonly summary: { succeeded: number; failed: number; superseded?: number; pending?: number; wallMs: number };
+}
+
+/** Counts per status; `superseded` and `pending` appear only when there are some. */
+export function summarize(items: readonly ItemReport[], wallMs: number): RunReport['summary'] {
+  const count = (status: ItemReport['status']) => items.filter((item) => item.status === status).length;
+  const superseded = count('superseded');
+  const pending = count('pending');
+  return {
+    succeeded: count('succeeded'),
+    failed: count('failed'),
+    ...(superseded > 0 ? { superseded } : {}),
+    ...(pending > 0 ? { pending } : {}),
+    wallMs: Math.round(wallMs),
+  };
 }
 
 /**
- * What one task produced: its result (the manifest) and every object in its output folder, or
- * its error. With `outDir`, outputs (and a failure record) are downloaded under their keys.
+ * What one task produced: its result (the result document its pipeline's contract names) and every
+ * object in its output folder, or its error. With `outDir`, outputs (and a failure record) are
+ * downloaded under their keys.
  */
 export async function describeTask(s3: S3Client, input: string, task: Task, outDir?: string): Promise<ItemReport> {
   const { pipeline } = task;
@@ -49,6 +65,10 @@ export async function describeTask(s3: S3Client, input: string, task: Task, outD
   });
   if (task.status === 'pending') {
     return { ...base('pending'), outputs: [], error: { code: 'TIMEOUT', message: 'No terminal outcome before the timeout' } };
+  }
+  if (task.status === 'superseded') {
+    // No outputs: the newer upload of the key wrote (or will write) its own, reported as its own task.
+    return { ...base('superseded'), outputs: [] };
   }
   if (task.status === 'failed') {
     const item: ItemReport = { ...base('failed'), outputs: [], error: { code: task.error?.code ?? 'UNKNOWN', message: task.error?.message ?? '' } };
@@ -66,8 +86,8 @@ export async function describeTask(s3: S3Client, input: string, task: Task, outD
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  const manifest = await s3.send(new GetObjectCommand({ Bucket: pipeline.resultsBucket, Key: task.resultKey }));
-  const result = JSON.parse(await manifest.Body!.transformToString()) as unknown;
+  const document = await s3.send(new GetObjectCommand({ Bucket: pipeline.resultsBucket, Key: task.resultKey }));
+  const result = JSON.parse(await document.Body!.transformToString()) as unknown;
   if (outDir) {
     for (const output of outputs) output.path = await download(s3, output.bucket, output.key, outDir);
   }

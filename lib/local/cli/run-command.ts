@@ -3,7 +3,7 @@ import type { Task } from '../tasks/outcome-tracker.ts';
 import { bootRuntime } from './boot.ts';
 import { bold, green, progress, red, taskLine } from './format.ts';
 import { readInputs, routeFor } from './inputs.ts';
-import { describeTask, describeUnstarted, type RunReport } from './report.ts';
+import { describeTask, describeUnstarted, summarize, type RunReport } from './report.ts';
 
 export interface RunOptions {
   readonly preset: string;
@@ -49,10 +49,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
       ),
       summary: { succeeded: 0, failed: 0, wallMs: 0 },
     };
-    const succeeded = report.items.filter((i) => i.status === 'succeeded').length;
-    const failed = report.items.filter((i) => i.status === 'failed').length;
-    const pending = report.items.length - succeeded - failed;
-    Object.assign(report.summary, { succeeded, failed, ...(pending > 0 ? { pending } : {}), wallMs: Math.round(performance.now() - started) });
+    Object.assign(report.summary, summarize(report.items, performance.now() - started));
+    const { failed, pending = 0 } = report.summary;
     if (options.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {

@@ -1,6 +1,6 @@
 import { isPermanentError } from '../../../functions/shared/errors.ts';
 import { decodeS3Key } from '../../../functions/shared/keys.ts';
-import { objectsFromMessageBody } from '../../../functions/shared/s3-event.ts';
+import { isMalformedEventError, objectsFromMessageBody } from '../../../functions/shared/s3-event.ts';
 
 export interface S3ObjectInBody {
   readonly bucket: string;
@@ -18,7 +18,7 @@ export function s3KeysInBody(body: string): S3ObjectInBody[] {
   try {
     objects = objectsFromMessageBody(body);
   } catch (error) {
-    if (isPermanentError(error)) return [];
+    if (isPermanentError(error) || isMalformedEventError(error)) return [];
     throw error;
   }
   // The shared reader keeps no sequencer: take it from the raw records, in the same order.

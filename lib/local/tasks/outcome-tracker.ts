@@ -1,5 +1,6 @@
 import type { SpyMessage } from 'fauxqs';
-import { failureRecordKey, MANIFEST_NAME, outputFolder } from '../../../functions/shared/keys.ts';
+import { compareSequencers } from '../../../functions/shared/keys.ts';
+import { failureKeyOf, resultKeyOf } from '../../../functions/shared/pipeline-contract.ts';
 import { s3KeysInBody } from '../event-sources/s3-keys-in-body.ts';
 import type { PipelineRoute } from '../pipelines.ts';
 import type { InvocationError } from '../lambda/function-instance.ts';
@@ -8,10 +9,13 @@ import type { TaskLog } from './task-log.ts';
 /** Keys whose latest tasks stay findable by {@link OutcomeTracker.taskFor}; bounds a long dev session. */
 const RECENT_KEYS = 50_000;
 
-export type TaskStatus = 'pending' | 'succeeded' | 'failed';
+export type TaskStatus = 'pending' | 'succeeded' | 'failed' | 'superseded';
 
-/** What made a task terminal: the three outcomes of DESIGN.md, and the runtime's own failures. */
-export type TaskEnd = 'result' | 'failure-record' | 'dead-letter-queue' | 'failure-destination' | 'dropped' | 'undeliverable';
+/**
+ * What made a task terminal: the outcomes of DESIGN.md (a result, a failure record, a dead
+ * letter, superseded by a newer upload) and the runtime's own failures.
+ */
+export type TaskEnd = 'result' | 'failure-record' | 'dead-letter-queue' | 'superseded' | 'failure-destination' | 'dropped' | 'undeliverable';
 
 export interface TaskError {
   readonly code: string;
@@ -43,11 +47,26 @@ export type TaskListener = (task: Task) => void;
 /** Reads a failure record so a failed task can carry its code and message. */
 export type FailureReader = (bucket: string, key: string) => Promise<TaskError>;
 
+/** Reads a JSON document of the results bucket (result documents and failure records carry `input`). */
+export type DocumentReader = (bucket: string, key: string) => Promise<unknown>;
+
+/** The worker's log line for a task that ended superseded (functions/shared/queue-worker.ts). */
+interface SupersededLine {
+  readonly outcome: 'superseded';
+  readonly key: string;
+  readonly bucket?: string;
+  readonly sequencer?: string;
+  readonly reason?: string;
+}
+
 /**
- * Decides when each upload is terminal (DESIGN.md: a result, a failure record, or a message in the
- * DLQ) by watching the emulator's own event stream: the manifest or failure record being written
- * in the results bucket, or the work queue moving the message to its DLQ. Each upload resolves
- * once; a late duplicate (a redelivered message rewriting its result) finds no pending task.
+ * Decides when each upload is terminal (DESIGN.md: a result, a failure record, a message in the
+ * DLQ, or superseded) by watching the emulator's own event stream: the result document (where the
+ * pipeline's contract says it goes) or failure record being written in the results bucket, or the
+ * work queue moving the message to its DLQ; and, for `superseded`, which writes nothing, the
+ * worker's `outcome: superseded` log line, the same line CloudWatch Logs holds on AWS. Each upload
+ * resolves once; a late duplicate (a redelivered message rewriting its result) finds no pending
+ * task. With several uploads of one key pending, the document's `input.sequencer` says whose it is.
  */
 export class OutcomeTracker {
   private readonly pendingByKey = new Map<string, Task[]>();
@@ -63,6 +82,7 @@ export class OutcomeTracker {
     tasks: TaskLog,
     private readonly readFailure: FailureReader,
     private readonly onError: (error: Error) => void,
+    private readonly readDocument?: DocumentReader,
   ) {
     // Attempts are counted per task, from each object's own delivery count: a re-upload of a key
     // starts again at 1, and a batch mixing retries and first deliveries credits each correctly.
@@ -73,6 +93,14 @@ export class OutcomeTracker {
       }
     });
     tasks.onCompleted((record) => {
+      for (const line of supersededLines(record.logs)) {
+        const bucket = line.bucket ?? record.inputs.find((input) => input.key === line.key)?.bucket;
+        if (bucket === undefined) continue;
+        const task = this.pendingFor({ bucket, key: line.key, ...(line.sequencer !== undefined ? { sequencer: line.sequencer } : {}) }, record.function);
+        if (task && (line.sequencer === undefined || task.sequencer === undefined || task.sequencer === line.sequencer)) {
+          this.finish(task, 'superseded', 'superseded', { code: 'SUPERSEDED', message: line.reason ?? 'The object changed after its event' });
+        }
+      }
       if (!record.error) return;
       for (const input of record.inputs) {
         const task = this.pendingFor(input, record.function);
@@ -102,14 +130,13 @@ export class OutcomeTracker {
     const done = new Promise<Task>((resolve) => {
       settle = resolve;
     });
-    const folder = outputFolder(key, pipeline.ingestPrefix, pipeline.outputPrefix);
     const task: Task = {
       pipeline,
       bucket,
       key,
       uploadedAt,
-      resultKey: `${folder}${MANIFEST_NAME}`,
-      failureKey: failureRecordKey(key),
+      resultKey: resultKeyOf(pipeline.contract, key),
+      failureKey: failureKeyOf(key),
       ...(sequencer !== undefined ? { sequencer } : {}),
       status: 'pending',
       attempts: 0,
@@ -157,22 +184,24 @@ export class OutcomeTracker {
   handle(message: SpyMessage): void {
     if (message.service === 's3' && message.status === 'uploaded') {
       const id = `${message.bucket}\n${message.key}`;
-      const succeeded = this.byResultKey.get(id)?.[0];
-      if (succeeded) {
-        this.finish(succeeded, 'succeeded', 'result');
+      const results = this.byResultKey.get(id);
+      if (results?.length) {
+        this.claim(results, message.bucket, message.key, (task) => this.finish(task, 'succeeded', 'result'));
         return;
       }
-      const failed = this.byFailureKey.get(id)?.[0];
-      if (failed) {
-        this.readFailure(message.bucket, message.key).then(
-          (error) => this.finish(failed, 'failed', 'failure-record', error),
-          (error: unknown) => {
-            this.onError(new Error(`Reading failure record s3://${message.bucket}/${message.key} failed: ${(error as Error).message}`));
-            this.finish(failed, 'failed', 'failure-record', { code: 'FAILURE_RECORD_UNREADABLE', message: (error as Error).message });
-          },
-        );
-        // Claimed now, so a second write of the same record cannot resolve it twice.
-        this.unindex(failed);
+      const failures = this.byFailureKey.get(id);
+      if (failures?.length) {
+        this.claim(failures, message.bucket, message.key, (task) => {
+          // Claimed now, so a second write of the same record cannot resolve it twice.
+          this.unindex(task);
+          this.failureOf(message.bucket, message.key).then(
+            (error) => this.finish(task, 'failed', 'failure-record', error),
+            (error: unknown) => {
+              this.onError(new Error(`Reading failure record s3://${message.bucket}/${message.key} failed: ${(error as Error).message}`));
+              this.finish(task, 'failed', 'failure-record', { code: 'FAILURE_RECORD_UNREADABLE', message: (error as Error).message });
+            },
+          );
+        });
       }
       return;
     }
@@ -190,7 +219,41 @@ export class OutcomeTracker {
     }
   }
 
-  private finish(task: Task, status: 'succeeded' | 'failed', end: TaskEnd, error?: TaskError): void {
+  /**
+   * Hands a written document to the task it belongs to: the only candidate at once; among several
+   * uploads of the key pending, the one whose sequencer the document's `input` records.
+   */
+  private claim(candidates: readonly Task[], bucket: string, key: string, settle: (task: Task) => void): void {
+    if (candidates.length === 1 || !this.readDocument) {
+      settle(candidates[0]!);
+      return;
+    }
+    const snapshot = [...candidates];
+    this.readDocument(bucket, key).then(
+      (document) => {
+        const sequencer = (document as { input?: { sequencer?: unknown } } | undefined)?.input?.sequencer;
+        const pending = snapshot.filter((task) => task.status === 'pending');
+        const owner =
+          (typeof sequencer === 'string' ? pending.find((task) => task.sequencer === sequencer) : undefined) ??
+          // Without a recorded sequencer the newest upload is the one a key's current document describes.
+          [...pending].sort((a, b) => compareSequencers(b.sequencer ?? '', a.sequencer ?? ''))[0];
+        if (owner) settle(owner);
+      },
+      (error: unknown) => {
+        this.onError(new Error(`Reading s3://${bucket}/${key} failed: ${(error as Error).message}`));
+        const first = snapshot.find((task) => task.status === 'pending');
+        if (first) settle(first);
+      },
+    );
+  }
+
+  private async failureOf(bucket: string, key: string): Promise<TaskError> {
+    if (!this.readDocument) return this.readFailure(bucket, key);
+    const record = (await this.readDocument(bucket, key)) as { code?: string; message?: string; details?: Record<string, unknown> } | undefined;
+    return { code: record?.code ?? 'UNKNOWN', message: record?.message ?? '', ...(record?.details ? { details: record.details } : {}) };
+  }
+
+  private finish(task: Task, status: Exclude<TaskStatus, 'pending'>, end: TaskEnd, error?: TaskError): void {
     if (task.status !== 'pending') return;
     this.unindex(task);
     task.status = status;
@@ -207,6 +270,21 @@ export class OutcomeTracker {
     remove(this.byResultKey, `${task.pipeline.resultsBucket}\n${task.resultKey}`, task);
     remove(this.byFailureKey, `${task.pipeline.resultsBucket}\n${task.failureKey}`, task);
   }
+}
+
+/** The worker's `outcome: superseded` lines among an invocation's Powertools JSON logs. */
+function supersededLines(logs: readonly { text: string }[] | undefined): SupersededLine[] {
+  const lines: SupersededLine[] = [];
+  for (const { text } of logs ?? []) {
+    if (!text.includes('"superseded"')) continue;
+    try {
+      const parsed = JSON.parse(text) as Partial<SupersededLine>;
+      if (parsed.outcome === 'superseded' && typeof parsed.key === 'string') lines.push(parsed as SupersededLine);
+    } catch {
+      // Not a JSON log line.
+    }
+  }
+  return lines;
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {

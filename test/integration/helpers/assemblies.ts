@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { ensureAssembly } from '../../../lib/local/assembly/ensure-assembly.ts';
+import { PROJECT_ROOT } from '../../../lib/pipelines/paths.ts';
 
-export const PROJECT_ROOT = join(import.meta.dirname, '..', '..', '..');
+export { PROJECT_ROOT };
 
 /** The `all` preset's assembly, synthesized once and reused while its sources are unchanged. */
 export async function presetAssembly(preset = 'all'): Promise<string> {

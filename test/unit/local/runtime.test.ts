@@ -65,6 +65,7 @@ describe('LocalRuntime on a hand-made assembly', () => {
         ingestPrefix: 'uploads/',
         resultsBucket: 'tiny-results',
         outputPrefix: 'image/',
+        contract: { id: 'image', ingestPrefix: 'uploads/', outputPrefix: 'image/', resultDocument: 'manifest.json', errorCodes: ['TEST_BAD'], acceptsJsonTasks: false },
         queueName: 'Tiny-Work',
       },
     ]);
@@ -261,7 +262,7 @@ describe('LocalRuntime resources beyond queues', () => {
         {
           logicalId: 'Direct',
           source: `exports.handler = async (event) => { throw new Error('no luck with ' + event.Records[0].s3.object.key); };`,
-          environment: { PIPELINE_ID: 'image', RESULTS_BUCKET: { Ref: 'Results' }, INGEST_PREFIX: 'in/', OUTPUT_PREFIX: 'out/' },
+          environment: directEnvironment(),
         },
       ],
       resources: {
