@@ -8,15 +8,16 @@ import { PermanentError } from './errors.ts';
 
 /**
  * Time an invocation keeps back beyond its records' budgets: to write a failure record after an
- * abort and return the batch response. Config validation (synth) and the worker use this one rule.
+ * abort and return the batch response. 10 % of the timeout, at least 1 s (or a fifth of a timeout
+ * shorter than 5 s). Config validation (synth) and the worker use this one rule.
  */
 export function budgetReserveMs(timeoutMs: number): number {
-  return Math.max(1_000, Math.round(timeoutMs * 0.1));
+  return Math.round(Math.max(timeoutMs * 0.1, Math.min(1_000, timeoutMs * 0.2)));
 }
 
-/** The default budget per object: what is left after the reserve, shared by a full batch (100 ms steps). */
+/** The default budget per object: what is left after the reserve, shared by a full batch (10 ms steps). */
 export function defaultTimeBudgetMs(timeoutMs: number, batchSize: number): number {
-  return Math.max(100, Math.floor((timeoutMs - budgetReserveMs(timeoutMs)) / batchSize / 100) * 100);
+  return Math.max(10, Math.floor((timeoutMs - budgetReserveMs(timeoutMs)) / batchSize / 10) * 10);
 }
 
 /** Why a budget cannot hold, or undefined when `batchSize × budget` fits in the timeout less the reserve. */

@@ -60,7 +60,7 @@ export class QueueWorker extends Construct {
     // A record the worker chose not to start for lack of time goes back as a fresh message (its
     // receive count restarts), so deferral never counts toward the DLQ: send to this queue only.
     fn.addEnvironment(EnvName.WORK_QUEUE_URL, this.workQueue.queue.queueUrl);
-    this.workQueue.queue.grantSendMessages(fn);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.workQueue.queue.queueArn] }));
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(`${props.prefix}*`)] }),
     );

@@ -29,8 +29,8 @@ export const workerConfigSchema = z.strictObject({
   /**
    * Seconds one object may take before its work is stopped and it fails with the pipeline's
    * timeout code. `batchSize × timeBudgetSeconds` must fit in `timeoutSeconds` less a reserve
-   * (10 %, at least 1 s).
-   * @default (timeoutSeconds − reserve) / batchSize, in 0.1 s steps
+   * (10 %, at least 1 s; see budgetReserveMs).
+   * @default (timeoutSeconds − reserve) / batchSize, in 0.01 s steps
    */
   timeBudgetSeconds: z.number().min(0.1).max(900).optional(),
 });

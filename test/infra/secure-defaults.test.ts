@@ -1,7 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { EnvName } from '../../functions/shared/env-names.ts';
+import { IMAGE_ERROR_CODES } from '../../functions/image-transcode/error-codes.ts';
 import { transcodeOptionsSchema } from '../../functions/image-transcode/options.ts';
+import { parsePipelineContract } from '../../functions/shared/pipeline-contract.ts';
 import { resources, synthKit } from './synth.ts';
 
 const { template, stack } = synthKit('all');
@@ -71,7 +73,7 @@ describe('buckets', () => {
 
 describe('image pipeline wiring', () => {
   const fn = Object.values(resources(template, 'AWS::Lambda::Function')).find((f) =>
-    f.Properties.Environment?.Variables?.[EnvName.PIPELINE_ID] === 'image',
+    String(f.Properties.Environment?.Variables?.[EnvName.PIPELINE_CONTRACT] ?? '').includes('"id":"image"'),
   )!;
   const queueWorker = stack.imagePipeline!.queueWorker.workQueue;
   const queueId = stack.getLogicalId(queueWorker.queue.node.defaultChild as never);
@@ -95,8 +97,17 @@ describe('image pipeline wiring', () => {
       POWERTOOLS_SERVICE_NAME: 'image',
       NODE_OPTIONS: '--enable-source-maps',
       [EnvName.RESULTS_BUCKET]: { Ref: resultsId },
-      [EnvName.INGEST_PREFIX]: 'uploads/',
-      [EnvName.OUTPUT_PREFIX]: 'image/',
+      [EnvName.WORK_QUEUE_URL]: { Ref: queueId },
+      // (60 s − 6 s reserve) / 5 records.
+      [EnvName.TIME_BUDGET_MS]: '10800',
+    });
+    expect(parsePipelineContract(env[EnvName.PIPELINE_CONTRACT], 'PIPELINE_CONTRACT')).toEqual({
+      id: 'image',
+      ingestPrefix: 'uploads/',
+      outputPrefix: 'image/',
+      resultDocument: 'manifest.json',
+      errorCodes: [...IMAGE_ERROR_CODES].sort(),
+      acceptsJsonTasks: false,
     });
     const settings = transcodeOptionsSchema.parse(JSON.parse(env[EnvName.PIPELINE_SETTINGS]));
     expect(settings.renditions.map((r) => r.name)).toEqual(['thumbnail', 'medium', 'large']);
@@ -166,7 +177,7 @@ describe('image pipeline wiring', () => {
     });
   });
 
-  it('grants exactly: read uploads/*, list the ingest bucket, put/delete under image/* and failures/uploads/*', () => {
+  it('grants exactly: read uploads/*, list the ingest bucket, get/put/delete under image/* and failures/uploads/*, send to its own queue', () => {
     const role = stack.imagePipeline!.worker.role;
     const roleId = stack.getLogicalId(role.node.defaultChild as never);
     const statements = Object.values(resources(template, 'AWS::IAM::Policy'))
@@ -187,12 +198,17 @@ describe('image pipeline wiring', () => {
       [
         `s3:GetObject ${ingestId}/uploads/*`,
         `s3:ListBucket ${ingestId}`,
+        `s3:GetObject ${resultsId}/image/*`,
         `s3:PutObject ${resultsId}/image/*`,
         `s3:DeleteObject ${resultsId}/image/*`,
+        `s3:GetObject ${resultsId}/failures/uploads/*`,
         `s3:PutObject ${resultsId}/failures/uploads/*`,
         `s3:DeleteObject ${resultsId}/failures/uploads/*`,
       ].sort(),
     );
+    // Deferred records go back to its own work queue, nowhere else.
+    const sends = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('sqs:Send')));
+    expect(sends.map((s) => [s.Action, s.Resource])).toEqual([['sqs:SendMessage', { 'Fn::GetAtt': [queueId, 'Arn'] }]]);
     for (const s of statements) {
       if (s.Resource === '*') expect([s.Action].flat().every((a: string) => a.startsWith('xray:'))).toBe(true);
     }
@@ -226,5 +242,25 @@ describe('config reaches the template', () => {
     // The only function is CDK's deploy-time handler that turns on the results bucket's EventBridge events.
     const functions = Object.values(resources(t, 'AWS::Lambda::Function'));
     expect(functions.map((f) => f.Properties.Description)).toEqual([expect.stringContaining('Custom::S3BucketNotifications')]);
+  });
+});
+
+describe('handler settings come from the whole settings schema', () => {
+  it('every transcode option a config sets reaches the handler, none copied by hand', () => {
+    const override = {
+      renditions: [{ name: 'only', width: 100, format: 'avif', quality: 50, fit: 'cover', height: 100, enlarge: true }],
+      limits: { maxInputPixels: 1234, maxInputBytes: 5678, maxOutputDimension: 999, maxFrames: 7 },
+      stripMetadata: false,
+      background: '#123456',
+      animated: false,
+      inputFormats: ['png'],
+    };
+    // A test of the test: it must name every option the schema has, or it proves nothing.
+    expect(Object.keys(override).sort()).toEqual(Object.keys(transcodeOptionsSchema.shape).sort());
+    const { template: t, stack: s } = synthKit('all', { pipelines: { image: override } });
+    const env = Object.values(resources(t, 'AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.[EnvName.PIPELINE_SETTINGS])!
+      .Properties.Environment.Variables;
+    expect(JSON.parse(env[EnvName.PIPELINE_SETTINGS])).toEqual(transcodeOptionsSchema.parse(override));
+    expect(s.imagePipeline!.settings).toEqual(transcodeOptionsSchema.parse(override));
   });
 });

@@ -85,6 +85,25 @@ describe('config validation errors name the problem', () => {
     );
   });
 
+  it('a time budget the batch cannot fit in the timeout is rejected, naming the fields', () => {
+    const message = configError(() =>
+      loadKitConfig({ override: { pipelines: { image: { timeoutSeconds: 60, batchSize: 5, timeBudgetSeconds: 20 } } } }),
+    );
+    expect(message).toContain(
+      'pipelines.image.timeBudgetSeconds: batchSize 5 × timeBudgetSeconds 20 = 100 s does not fit in timeoutSeconds 60 less its 6 s reserve; lower timeBudgetSeconds or batchSize, or raise timeoutSeconds',
+    );
+  });
+
+  it('the default time budget always fits, whatever the timeout and batch size', () => {
+    for (const [timeoutSeconds, batchSize] of [[1, 1], [1, 9], [60, 5], [900, 100], [3, 100]] as const) {
+      const config = loadKitConfig({ override: { pipelines: { image: { timeoutSeconds, batchSize } } } });
+      expect(config.pipelines.image?.timeBudgetSeconds).toBeUndefined();
+    }
+    expect(configError(() => loadKitConfig({ override: { pipelines: { image: { timeBudgetSeconds: 0 } } } }))).toMatch(
+      /pipelines\.image\.timeBudgetSeconds: .*0\.1/,
+    );
+  });
+
   it('an override that is not an object is rejected', () => {
     expect(configError(() => loadKitConfig({ override: [1, 2], overrideSource: 'x.json' }))).toBe('x.json must be a JSON object');
   });
