@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -44,6 +44,38 @@ describe('synth', () => {
     const b = JSON.stringify(synthKit(preset).template.toJSON());
     expect(a).toBe(b);
   });
+
+  it('is deterministic with bundling on, in two separate processes: same templates, same asset hashes', async () => {
+    const synthInProcess = (outdir: string) =>
+      new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+          env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ preset: 'all' }), CDK_OUTDIR: outdir },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`synth exited ${code}: ${stderr.slice(-2000)}`))));
+      });
+    const dirs = [mkdtempSync(join(tmpdir(), 'kit-synth-a-')), mkdtempSync(join(tmpdir(), 'kit-synth-b-'))];
+    try {
+      await Promise.all(dirs.map(synthInProcess));
+      const [a, b] = dirs.map((dir) => ({
+        template: readFileSync(join(dir, 'MediaKit-all.template.json'), 'utf8'),
+        assets: JSON.parse(readFileSync(join(dir, 'MediaKit-all.assets.json'), 'utf8')) as { files: Record<string, unknown> },
+        bundles: readdirSync(dir).filter((entry) => entry.startsWith('asset.')).sort(),
+      }));
+      expect(a!.template).toBe(b!.template);
+      expect(Object.keys(a!.assets.files).sort()).toEqual(Object.keys(b!.assets.files).sort());
+      // Bundled assets are hashed from their output: equal names mean byte-identical bundles.
+      expect(a!.bundles).toEqual(b!.bundles);
+      expect(a!.bundles.length).toBeGreaterThan(0);
+      const fnCode = JSON.parse(a!.template) as { Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }> };
+      const keys = Object.values(fnCode.Resources).flatMap((r) => (r.Type === 'AWS::Lambda::Function' && r.Properties.Code?.S3Key ? [r.Properties.Code.S3Key] : []));
+      for (const key of keys) expect(a!.bundles).toContain(`asset.${key.replace(/\.zip$/, '')}`);
+    } finally {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
 
 describe('bin/app.ts reports configuration errors', () => {
