@@ -56,6 +56,16 @@ export interface QueueWorkerOptions {
   readonly timeoutCode: string;
 }
 
+/** The object key(s) a record names, for log lines written before it is parsed for work. */
+function keysOf(record: SQSRecord): { key?: string; keys?: string[] } {
+  try {
+    const keys = objectsFromMessageBody(record.body).map((object) => object.key);
+    return keys.length === 1 ? { key: keys[0]! } : { keys };
+  } catch {
+    return {};
+  }
+}
+
 /** A record left for redelivery because it could not be deferred (no queue URL, or the send failed). */
 export class NotStartedError extends Error {
   override readonly name = 'NotStartedError';
@@ -130,6 +140,7 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
     }
     logger.info('Record deferred: too little time left in this invocation; sent back to the queue as a new message', {
       outcome: 'deferred',
+      ...keysOf(record),
       remainingMs,
       neededMs: needed,
     });
@@ -160,7 +171,12 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
       deadline: budget.deadline,
       signal: budget.signal,
       remainingMs: () => budget.remainingMs(),
-      withinBudget: (promise) => withinBudget(promise, budget.signal, overBudget),
+      // The deadline is checked by the clock too: work that blocked the event loop past it never let the timer fire.
+      withinBudget: async (promise) => {
+        const value = await withinBudget(promise, budget.signal, overBudget);
+        if (budget.expired) throw overBudget();
+        return value;
+      },
       get scratchDir() {
         scratch ??= mkdtempSync(join(tmpdir(), `${contract.id}-`));
         return scratch;
@@ -171,9 +187,13 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
       assertCurrent: () => assertStillCurrent(s3, object, budget.signal),
       async writeOutput(key, body, contentType) {
         if (!key.startsWith(outputFolder)) throw new Error(`Output ${key} is outside this input's folder ${outputFolder}`);
+        if (budget.expired) throw overBudget();
         await writeObject(s3, resultsBucket, key, body, contentType, budget.signal);
       },
-      writeResult: (document) => writeJson(s3, resultsBucket, resultKey, document, budget.signal),
+      async writeResult(document) {
+        if (budget.expired) throw overBudget();
+        await writeJson(s3, resultsBucket, resultKey, document, budget.signal);
+      },
     };
     try {
       await processObject(object, work);
@@ -190,7 +210,7 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
         logSuperseded(error.message, began, log);
         return;
       }
-      if (budget.signal.aborted && !isPermanentError(error)) error = overBudget();
+      if (budget.expired && !isPermanentError(error)) error = overBudget();
       if (!isPermanentError(error)) {
         logger.error('Task failed; the message will be retried', { outcome: 'retrying', error, durationMs: Date.now() - began, ...log });
         throw error;

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { PIPELINE_ID_PATTERN } from '../../../functions/shared/pipeline-contract.ts';
 import { PIPELINE_IDS, type PipelineId } from '../../../functions/shared/pipeline-ids.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
 import type { PipelineRoute } from '../pipelines.ts';
@@ -14,10 +15,15 @@ export interface InputFile {
   readonly contentType: string;
 }
 
-/** Reads the files and picks each one's pipeline (`--pipeline`, else by content) before any boot. */
-export function readInputs(paths: readonly string[], pipeline: string | undefined): InputFile[] {
+/**
+ * Reads the files and picks each one's pipeline (`--pipeline`, else by content) before any boot.
+ * With `ownPipelines` (an assembly of the user's own, `--assembly`), any well-formed pipeline id
+ * may be named: the assembly's contracts decide after boot which exist.
+ */
+export function readInputs(paths: readonly string[], pipeline: string | undefined, options: { ownPipelines?: boolean } = {}): InputFile[] {
   if (paths.length === 0) throw new LocalRuntimeError(LocalErrorCode.USAGE, 'Name at least one FILE to process');
-  if (pipeline !== undefined && !(PIPELINE_IDS as readonly string[]).includes(pipeline)) {
+  const wellFormed = pipeline !== undefined && options.ownPipelines === true && PIPELINE_ID_PATTERN.test(pipeline);
+  if (pipeline !== undefined && !wellFormed && !(PIPELINE_IDS as readonly string[]).includes(pipeline)) {
     throw new LocalRuntimeError(LocalErrorCode.UNKNOWN_PIPELINE, `Unknown pipeline '${pipeline}' (choose one of: ${PIPELINE_IDS.join(', ')})`);
   }
   const names = new Map<string, string>();

@@ -20,7 +20,7 @@ export interface RunOptions {
  * report, shut down. Exit 0 all succeeded, 2 some failed, 1 timeout (runtime errors throw).
  */
 export async function runCommand(options: RunOptions): Promise<number> {
-  const inputs = readInputs(options.files, options.pipeline);
+  const inputs = readInputs(options.files, options.pipeline, { ownPipelines: options.assembly !== undefined });
   const started = performance.now();
   const runtime = await bootRuntime({ preset: options.preset, assembly: options.assembly });
   try {
