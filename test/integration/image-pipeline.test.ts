@@ -98,6 +98,26 @@ describe('image pipeline through the local runtime', () => {
     expect(runtime.tasks.invocationsFor('uploads/broken.jpg').map((r) => r.attempt)).toEqual([1]);
   });
 
+  it('ends a task superseded when its object is overwritten before it is read; the newer upload keeps its outputs', async () => {
+    const older = await runtime.upload(route(), 'overwritten.jpg', await photoJpeg(400, 300));
+    // Uploaded while the first event waits in the queue (the batching window holds it ~1 s).
+    const newer = await runtime.upload(route(), 'overwritten.jpg', await photoJpeg(200, 100));
+    const [a, b] = await Promise.all([older.done, newer.done]);
+    expect(a).toMatchObject({ status: 'superseded', end: 'superseded', attempts: 1 });
+    expect(b).toMatchObject({ status: 'succeeded', attempts: 1 });
+    const manifest = await manifestOf(b);
+    expect(manifest.source).toMatchObject({ width: 200, height: 100 });
+    expect(manifest.input.sequencer).toBe(b.sequencer);
+    for (const rendition of manifest.renditions) expect((await read(rendition.key)).length).toBe(rendition.bytes);
+    // No failure record: superseded is not a failure.
+    await expect(read('failures/uploads/overwritten.jpg.json')).rejects.toMatchObject({ name: 'NoSuchKey' });
+    const superseded = runtime.tasks
+      .invocationsFor('uploads/overwritten.jpg')
+      .flatMap((r) => r.logs ?? [])
+      .map((line) => JSON.parse(line.text) as { outcome?: string; sequencer?: string });
+    expect(superseded.filter((l) => l.outcome === 'superseded').map((l) => l.sequencer)).toEqual([a.sequencer]);
+  });
+
   it('ends 200 uploads in a burst as 200 terminal outcomes, none lost and none reported twice', async () => {
     const body = await photoJpeg(96, 64, 70);
     const names = Array.from({ length: 200 }, (_, i) => `burst/${String(i).padStart(3, '0')}.jpg`);
