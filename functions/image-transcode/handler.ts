@@ -24,9 +24,9 @@ export const handler = createQueueWorkerHandler({
   async processObject(object, work) {
     // Images are bounded by maxInputBytes, so they stay in memory (videos stream to /tmp: withObjectFile).
     const input = await readObject(s3, object, { maxBytes: limits.maxInputBytes, tooLarge, signal: work.signal });
-    // The budget stops waiting at the deadline; the core's own sharp timeout (a seam for
-    // functions/image-transcode/core.ts) is what stops libvips itself.
-    const result = await work.withinBudget(transcode(input, settings.pipeline));
+    // What is left of the object's budget goes to the core, which hands it to sharp's own timeout
+    // (libvips itself stops); withinBudget stops waiting at the deadline whatever the core does.
+    const result = await work.withinBudget(transcode(input, settings.pipeline, { budgetMs: Math.max(1, work.remainingMs()) }));
     await work.assertCurrent();
     const manifest = buildManifest(work.source, result, settings.contract);
     await Promise.all(result.renditions.map((rendition, i) => work.writeOutput(manifest.renditions[i]!.key, rendition.data, rendition.contentType)));

@@ -6,6 +6,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { traced } from './aws-clients.ts';
 import { isPermanentError, isSupersededError, PermanentError, SharedErrorCode, type FailureRecord, type SourceIdentity } from './errors.ts';
 import { compareSequencers } from './keys.ts';
 import { logger } from './logger.ts';
@@ -128,7 +129,8 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
       logger.warn('Record not started: too little time left; it will be redelivered', { outcome: 'retrying', remainingMs, neededMs: needed });
       throw new NotStartedError(`Not started with ${remainingMs} ms left (needs ${needed} ms)`);
     }
-    sqs ??= new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL && !process.env.AWS_ENDPOINT_URL_SQS });
+    // Behind a custom endpoint (the local runtime) the queue URL's host is not where SQS listens.
+    sqs ??= traced(new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL && !process.env.AWS_ENDPOINT_URL_SQS }));
     try {
       // A fresh message with the same body: its receive count starts at 0, so a record the worker
       // chose not to start never moves toward the DLQ. If the batch's delete later fails, the
