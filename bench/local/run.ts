@@ -33,9 +33,10 @@ import type { FunctionSpec } from '../../lib/local/lambda/function-spec.ts';
 import { s3EventRecord } from '../../lib/local/notifications/s3-event-record.ts';
 import { percentile, printTable, writeResults } from '../lib/report.ts';
 import { LocalRuntime } from '../../lib/local/runtime.ts';
+import { PROJECT_ROOT } from '../../lib/pipelines/paths.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT = PROJECT_ROOT;
 const { values } = parseArgs({ options: { count: { type: 'string', default: '500' }, sequential: { type: 'string', default: '40' } } });
 const COUNT = Number(values.count);
 const SEQUENTIAL = Number(values.sequential);

@@ -99,6 +99,9 @@ export class QueuePipeline<Settings extends z.ZodObject = z.ZodObject> extends C
       alarmAction: props.alarmAction,
     });
 
+    // Without ListBucket, S3 answers a GetObject of a missing key with 403, not 404: the worker could
+    // not tell "no earlier outcome" from a permission problem. It lists key names, never contents.
+    this.worker.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.resultsBucket.bucketArn] }));
     // Put and delete (one outcome per key), and get: before removing an earlier outcome the worker
     // reads which upload it belongs to. Only where this pipeline's outputs and failure records go.
     for (const prefix of [this.contract.outputPrefix, failurePrefixOf(this.contract)]) {

@@ -177,7 +177,7 @@ describe('image pipeline wiring', () => {
     });
   });
 
-  it('grants exactly: read uploads/*, list the ingest bucket, get/put/delete under image/* and failures/uploads/*, send to its own queue', () => {
+  it('grants exactly: read uploads/*, list both buckets (404, not 403, for a missing key), get/put/delete under image/* and failures/uploads/*, send to its own queue', () => {
     const role = stack.imagePipeline!.worker.role;
     const roleId = stack.getLogicalId(role.node.defaultChild as never);
     const statements = Object.values(resources(template, 'AWS::IAM::Policy'))
@@ -198,6 +198,7 @@ describe('image pipeline wiring', () => {
       [
         `s3:GetObject ${ingestId}/uploads/*`,
         `s3:ListBucket ${ingestId}`,
+        `s3:ListBucket ${resultsId}`,
         `s3:GetObject ${resultsId}/image/*`,
         `s3:PutObject ${resultsId}/image/*`,
         `s3:DeleteObject ${resultsId}/image/*`,

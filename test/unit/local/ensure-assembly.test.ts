@@ -5,8 +5,9 @@ import { ensureAssembly } from '../../../lib/local/assembly/ensure-assembly.ts';
 import { loadAssembly } from '../../../lib/local/assembly/load-assembly.ts';
 import { LocalErrorCode } from '../../../lib/local/errors.ts';
 import { removeTempDirs, tempDir } from './fixtures/tiny-assembly.ts';
+import { PROJECT_ROOT } from '../../../lib/pipelines/paths.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
+const ROOT = PROJECT_ROOT;
 
 /** A one-bucket CDK app written for the test, so synth takes seconds and touches nothing shared. */
 function tinyApp(): { app: string; input: string; extra: string; outDir: string } {

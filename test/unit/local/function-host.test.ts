@@ -7,8 +7,8 @@ import { FunctionHost } from '../../../lib/local/lambda/function-host.ts';
 import type { FunctionSpec } from '../../../lib/local/lambda/function-spec.ts';
 import { lambdaEnvironment } from '../../../lib/local/lambda/lambda-environment.ts';
 import { removeTempDirs, tempDir } from './fixtures/tiny-assembly.ts';
+import { PROJECT_ROOT } from '../../../lib/pipelines/paths.ts';
 
-const PROJECT_ROOT = join(import.meta.dirname, '..', '..', '..');
 const hosts: FunctionHost[] = [];
 
 /** A function whose bundle is `source` (CommonJS), in a temp folder that resolves the project's packages. */
