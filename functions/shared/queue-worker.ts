@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { traced } from './aws-clients.ts';
+import { createSqsClient } from './aws-clients.ts';
 import { isPermanentError, isSupersededError, PermanentError, SharedErrorCode, type FailureRecord, type SourceIdentity } from './errors.ts';
 import { compareSequencers } from './keys.ts';
 import { logger } from './logger.ts';
@@ -49,7 +49,7 @@ export interface ObjectWork {
 export interface QueueWorkerOptions {
   readonly settings: WorkerSettings;
   readonly s3: S3Client;
-  /** Sends deferred records back to the work queue. @default an SQSClient from the environment */
+  /** Sends deferred records back to the work queue. @default createSqsClient() */
   readonly sqs?: SQSClient;
   /** Does the pipeline's work for one uploaded object; throws PermanentError for bad input. */
   readonly processObject: (object: S3ObjectRef, work: ObjectWork) => Promise<void>;
@@ -129,8 +129,7 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
       logger.warn('Record not started: too little time left; it will be redelivered', { outcome: 'retrying', remainingMs, neededMs: needed });
       throw new NotStartedError(`Not started with ${remainingMs} ms left (needs ${needed} ms)`);
     }
-    // Behind a custom endpoint (the local runtime) the queue URL's host is not where SQS listens.
-    sqs ??= traced(new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL && !process.env.AWS_ENDPOINT_URL_SQS }));
+    sqs ??= createSqsClient();
     try {
       // A fresh message with the same body: its receive count starts at 0, so a record the worker
       // chose not to start never moves toward the DLQ. If the batch's delete later fails, the

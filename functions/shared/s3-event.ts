@@ -13,6 +13,8 @@ export interface S3ObjectRef {
   /** Orders uploads of one key (compare with compareSequencers). */
   readonly sequencer?: string;
   readonly eventName: string;
+  /** When the object was written (ISO 8601), from the event. */
+  readonly eventTime?: string;
 }
 
 /**
@@ -67,6 +69,7 @@ export function objectsFromMessageBody(body: string): S3ObjectRef[] {
       ...(typeof eTag === 'string' && eTag !== '' ? { eTag } : {}),
       ...(typeof versionId === 'string' && versionId !== '' ? { versionId } : {}),
       ...(typeof sequencer === 'string' && sequencer !== '' ? { sequencer } : {}),
+      ...(typeof record.eventTime === 'string' ? { eventTime: record.eventTime } : {}),
     };
   });
   // A "folder" made in the S3 console is a zero-byte key ending in '/': no upload to process.
