@@ -26,7 +26,7 @@ export const handler = createQueueWorkerHandler({
     const input = await readObject(s3, object, { maxBytes: limits.maxInputBytes, tooLarge, signal: work.signal });
     // What is left of the object's budget goes to the core, which hands it to sharp's own timeout
     // (libvips itself stops); withinBudget stops waiting at the deadline whatever the core does.
-    const result = await work.withinBudget(transcode(input, settings.pipeline, { budgetMs: Math.max(1, work.remainingMs()) }));
+    const result = await work.withinBudget(() => transcode(input, settings.pipeline, { budgetMs: Math.max(1, work.remainingMs()) }));
     await work.assertCurrent();
     const manifest = buildManifest(work.source, result, settings.contract);
     await Promise.all(result.renditions.map((rendition, i) => work.writeOutput(manifest.renditions[i]!.key, rendition.data, rendition.contentType)));

@@ -14,10 +14,11 @@ import { failureKeyOf, outputFolderOf, resultKeyOf } from './pipeline-contract.t
 import { isMalformedEventError, objectsFromMessageBody, type S3ObjectRef } from './s3-event.ts';
 import { assertStillCurrent, deleteObject, readJsonIfExists, writeJson, writeObject } from './s3-io.ts';
 import type { WorkerSettings } from './settings.ts';
+import type { RunOutcome } from './tasks/task-tracking.ts';
 import { budgetReserveMs, startBudget, withinBudget } from './time-budget.ts';
 
 /** How a task ended, as logged on its `outcome` line (the local runtime reads `superseded` from it). */
-export type TaskOutcome = 'succeeded' | 'failed' | 'superseded' | 'retrying' | 'deferred';
+export type TaskOutcome = 'succeeded' | 'failed' | 'superseded' | 'retrying' | 'deferred' | 'skipped';
 
 /** What the worker hands `processObject` for one object: its budget, its layout, guarded writes. */
 export interface ObjectWork {
@@ -46,6 +47,17 @@ export interface ObjectWork {
   writeResult(document: unknown): Promise<void>;
 }
 
+/**
+ * Where each object's attempt is recorded (the task table: TaskTracking of functions/shared/tasks
+ * fits). `begin` may answer `skip` for a task that must not run (already terminal, or stopped).
+ */
+export interface TaskHooks {
+  begin(
+    object: S3ObjectRef,
+    delivery: { readonly requestId: string; readonly receiveCount: number },
+  ): Promise<{ end(outcome: RunOutcome): Promise<void> } | { readonly skip: string; readonly taskId: string }>;
+}
+
 export interface QueueWorkerOptions {
   readonly settings: WorkerSettings;
   readonly s3: S3Client;
@@ -55,6 +67,8 @@ export interface QueueWorkerOptions {
   readonly processObject: (object: S3ObjectRef, work: ObjectWork) => Promise<void>;
   /** The code of this pipeline's "over the time budget" failure, e.g. IMAGE_PROCESSING_TIMEOUT; one of the contract's codes. */
   readonly timeoutCode: string;
+  /** Records each object's attempt and outcome. @default none (outcomes are in S3 and the logs only) */
+  readonly tasks?: TaskHooks;
 }
 
 /** The object key(s) a record names, for log lines written before it is parsed for work. */
@@ -117,7 +131,7 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
         }
         throw error;
       }
-      for (const object of objects) await processOne(object, remaining);
+      for (const object of objects) await processOne(object, remaining, attempt);
     } finally {
       logger.removeKeys(['messageId', 'attempt', 'key']);
     }
@@ -147,9 +161,14 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
     });
   }
 
-  async function processOne(object: S3ObjectRef, invocationRemainingMs: number): Promise<void> {
+  async function processOne(object: S3ObjectRef, invocationRemainingMs: number, receiveCount: number): Promise<void> {
     logger.appendKeys({ key: object.key });
     const began = Date.now();
+    const run = await options.tasks?.begin(object, { requestId: invocation.context?.awsRequestId ?? 'unknown', receiveCount });
+    if (run && 'skip' in run) {
+      logger.info(`Task not run: it is ${run.skip}`, { outcome: 'skipped', taskId: run.taskId });
+      return;
+    }
     const source: SourceIdentity = {
       bucket: object.bucket,
       key: object.key,
@@ -204,19 +223,28 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
       } else if (failure !== 'none') {
         await deleteObject(s3, resultsBucket, failureKey);
       }
+      await run?.end({ state: 'succeeded', resultKey });
       logger.info('Task succeeded', { outcome: 'succeeded', durationMs: Date.now() - began, ...log });
     } catch (caught) {
       let error = caught;
       if (isSupersededError(error)) {
+        await run?.end({ state: 'superseded' });
         logSuperseded(error.message, began, log);
         return;
       }
       if (budget.expired && !isPermanentError(error)) error = overBudget();
       if (!isPermanentError(error)) {
         logger.error('Task failed; the message will be retried', { outcome: 'retrying', error, durationMs: Date.now() - began, ...log });
+        const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
+        await run?.end({ state: 'retrying', error: { code: name, message } }).catch((end: unknown) => logger.error('Recording the retry failed', { error: end }));
         throw error;
       }
-      await recordFailure(object, source, error, { resultKey, failureKey, began, log });
+      const ended = await recordFailure(object, source, error, { resultKey, failureKey, began, log });
+      await run?.end(
+        ended === 'failed'
+          ? { state: 'failed', failure: { code: error.code, message: error.message, details: error.details, recordKey: failureKey } }
+          : { state: 'superseded' },
+      );
     } finally {
       budget.dispose();
       if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -228,7 +256,7 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
     source: SourceIdentity,
     error: PermanentError,
     at: { resultKey: string; failureKey: string; began: number; log: Record<string, unknown> },
-  ): Promise<void> {
+  ): Promise<'failed' | 'superseded'> {
     if (!declared.has(error.code)) {
       logger.warn(`Error code ${error.code} is not declared in the '${contract.id}' pipeline contract`, { code: error.code });
     }
@@ -238,14 +266,14 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
     } catch (check) {
       if (isSupersededError(check)) {
         logSuperseded(check.message, at.began, at.log);
-        return;
+        return 'superseded';
       }
       throw check;
     }
     const result = await storedOrder(at.resultKey, object);
     if (result === 'newer') {
       logSuperseded('A newer upload of this key already has a result', at.began, at.log);
-      return;
+      return 'superseded';
     }
     const record: FailureRecord = {
       input: source,
@@ -258,6 +286,7 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
     await writeJson(s3, resultsBucket, at.failureKey, record);
     if (result !== 'none') await deleteObject(s3, resultsBucket, at.resultKey);
     logger.warn('Task rejected its input', { outcome: 'failed', code: error.code, reason: error.message, durationMs: Date.now() - at.began, ...at.log });
+    return 'failed';
   }
 
   /**

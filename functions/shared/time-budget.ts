@@ -72,11 +72,15 @@ export function startBudget(budgetMs: number, now = Date.now()): ObjectBudget {
 
 /**
  * Runs `work` under `signal`: resolves with its value, or rejects with `overBudget()` as soon as
- * the signal fires. The work itself is not cancelled by this (a promise cannot be): hand it the
+ * the signal fires. Pass a function to not even start work whose budget is already spent. The work itself is not cancelled by this (a promise cannot be): hand it the
  * signal too (sharp `.timeout()`, `spawn(..., { signal })`), so it stops rather than runs on.
  */
 export function withinBudget<T>(work: Promise<T> | (() => Promise<T>), signal: AbortSignal, overBudget: () => PermanentError): Promise<T> {
-  if (signal.aborted) return Promise.reject(overBudget());
+  if (signal.aborted) {
+    // Work handed over already started: its own later failure is not news, but must not go unhandled.
+    if (typeof work !== 'function') work.catch(() => undefined);
+    return Promise.reject(overBudget());
+  }
   const promise = typeof work === 'function' ? work() : work;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(overBudget());

@@ -5,9 +5,10 @@ import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand, S3Cli
 import type { Context, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { defineErrorCodes, PermanentError } from '../../functions/shared/errors.ts';
+import { defineErrorCodes, PermanentError, SupersededError } from '../../functions/shared/errors.ts';
 import { encodeS3Key } from '../../functions/shared/keys.ts';
 import { definePipelineContract } from '../../functions/shared/pipeline-contract.ts';
+import type { RunOutcome } from '../../functions/shared/tasks/task-tracking.ts';
 import { createQueueWorkerHandler, type ObjectWork } from '../../functions/shared/queue-worker.ts';
 import type { S3ObjectRef } from '../../functions/shared/s3-event.ts';
 import { budgetReserveMs, defaultTimeBudgetMs, timeBudgetProblem, withinBudget } from '../../functions/shared/time-budget.ts';
@@ -127,5 +128,39 @@ describe('the per-object time budget', () => {
       expect(timeBudgetProblem(timeout, batch, defaultTimeBudgetMs(timeout, batch)), `${timeout}/${batch}`).toBeUndefined();
     }
     expect(timeBudgetProblem(10_000, 10, 1_000)).toMatch(/batchSize 10 × timeBudgetSeconds 1 = 10 s does not fit in timeoutSeconds 10 less its 1 s reserve/);
+  });
+});
+
+describe('task hooks', () => {
+  it('begin each object, end it with its outcome, and skip a task the ledger says must not run', async () => {
+    const ended: [string, RunOutcome][] = [];
+    const handler = createQueueWorkerHandler({
+      settings,
+      s3: s3 as unknown as S3Client,
+      timeoutCode: Code.THING_TIMEOUT,
+      tasks: {
+        async begin(object, delivery) {
+          expect(delivery).toEqual({ requestId: 'req', receiveCount: 1 });
+          if (object.key === 'in/stopped') return { skip: 'stopped', taskId: 't-stopped' };
+          return { end: async (outcome) => void ended.push([object.key, outcome]) };
+        },
+      },
+      async processObject(object, work) {
+        if (object.key === 'in/stopped') throw new Error('must not run');
+        if (object.key === 'in/bad') throw new PermanentError(Code.THING_BAD, 'bad thing', { why: 1 });
+        if (object.key === 'in/old') throw new SupersededError('overwritten');
+        if (object.key === 'in/flaky') throw Object.assign(new Error('slow down'), { name: 'SlowDown' });
+        await work.writeResult({});
+      },
+    });
+    const keys = ['ok', 'bad', 'old', 'flaky', 'stopped'];
+    const response = await handler({ Records: keys.map((k) => record(k, `in/${k}`)) }, { ...context, awsRequestId: 'req' } as Context);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'flaky' }]);
+    expect(Object.fromEntries(ended)).toEqual({
+      'in/ok': { state: 'succeeded', resultKey: 'thing/ok/result.json' },
+      'in/bad': { state: 'failed', failure: { code: 'THING_BAD', message: 'bad thing', details: { why: 1 }, recordKey: 'failures/in/bad.json' } },
+      'in/old': { state: 'superseded' },
+      'in/flaky': { state: 'retrying', error: { code: 'SlowDown', message: 'slow down' } },
+    });
   });
 });
