@@ -12,6 +12,16 @@ export function failureRecordKey(inputKey: string): string {
   return `${FAILURE_PREFIX}${inputKey}.json`;
 }
 
+/**
+ * Where a pipeline's outputs for one input live: `<outputPrefix><input key without ingest prefix>/`.
+ * The source's extension stays in the folder name so `a.jpg` and `a.png` never collide. With a
+ * contract at hand, use `outputFolderOf(contract, key)` (pipeline-contract.ts), which is this.
+ */
+export function outputFolder(inputKey: string, ingestPrefix: string, outputPrefix: string): string {
+  const relative = inputKey.startsWith(ingestPrefix) ? inputKey.slice(ingestPrefix.length) : inputKey;
+  return `${outputPrefix}${relative}/`;
+}
+
 /** S3 event keys arrive URL-encoded with '+' for space. */
 export function decodeS3Key(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FAILURE_PREFIX, failureRecordKey } from './keys.ts';
+import { FAILURE_PREFIX, failureRecordKey, outputFolder } from './keys.ts';
 
 /**
  * The pipeline contract (DESIGN.md, "Pipelines"): what a pipeline construct declares once about
@@ -66,7 +66,7 @@ export function relativeKey(contract: Pick<PipelineContract, 'ingestPrefix'>, in
  * name, so `a.jpg` and `a.png` never collide.
  */
 export function outputFolderOf(contract: Pick<PipelineContract, 'ingestPrefix' | 'outputPrefix'>, inputKey: string): string {
-  return `${contract.outputPrefix}${relativeKey(contract, inputKey)}/`;
+  return outputFolder(inputKey, contract.ingestPrefix, contract.outputPrefix);
 }
 
 /** The result document of an input; its presence means the whole result is in place. */
