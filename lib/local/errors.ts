@@ -15,6 +15,8 @@ export const LocalErrorCode = {
   RESOURCE_UNSUPPORTED: 'RESOURCE_UNSUPPORTED',
   /** A Lambda function's code asset cannot be found or loaded. */
   FUNCTION_CODE_MISSING: 'FUNCTION_CODE_MISSING',
+  /** A function's asset is built for another CPU architecture than this machine's. */
+  ARCHITECTURE_MISMATCH: 'ARCHITECTURE_MISMATCH',
   /** An emulator did not start, or behaves unlike the pinned version we rely on. */
   EMULATOR_FAILED: 'EMULATOR_FAILED',
   /** The preset or pipeline named on the command line does not exist. */

@@ -13,7 +13,7 @@ import { AsyncInvoker, type AsyncInvokeConfig, type Destination } from './lambda
 import { Semaphore } from './lambda/concurrency.ts';
 import { FunctionHost } from './lambda/function-host.ts';
 import { readFunctionSpec, type FunctionSpec } from './lambda/function-spec.ts';
-import { lambdaEnvironment } from './lambda/lambda-environment.ts';
+import { lambdaEnvironment, type LocalEndpoints } from './lambda/lambda-environment.ts';
 import { readNotificationRules, ruleMatches, type NotificationRule } from './notifications/notification-rules.ts';
 import { S3EventDispatcher } from './notifications/s3-event-dispatcher.ts';
 import { discoverPipelines, type PipelineRoute } from './pipelines.ts';
@@ -129,7 +129,10 @@ export class LocalRuntime {
       await provisionTables(index, this.dynamo.endpoint);
     }
 
-    const endpoints = { region: this.region, endpoint: this.s3sqs.endpoint, ...(this.dynamo ? { dynamoDbEndpoint: this.dynamo.endpoint } : {}) };
+    // One entry per service with an emulator of its own (AWS_ENDPOINT_URL_<KEY> in each function).
+    const services: Record<string, string> = {};
+    if (this.dynamo) services.DYNAMODB = this.dynamo.endpoint;
+    const endpoints: LocalEndpoints = { region: this.region, endpoint: this.s3sqs.endpoint, services };
     const cpuCap = Math.max(4, availableParallelism() * 2);
     const account = new Semaphore(this.options.maxConcurrency ?? cpuCap);
     const wired = this.wiredFunctionIds();

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { Semaphore } from './concurrency.ts';
-import { FunctionInstance, type InstanceInvocation, type InvocationError } from './function-instance.ts';
+import type { EnvironmentFactory, ExecutionEnvironment, InstanceInvocation, InvocationError } from './function-instance.ts';
 import type { FunctionSpec } from './function-spec.ts';
+import { startProcessEnvironment } from './process-environment.ts';
 
 /** What an invocation that arrives (or gets its turn) after stop() fails with. */
 export const STOPPING: InvocationError = Object.freeze({ errorType: 'Runtime.Stopping', errorMessage: 'The local runtime is stopping: the invocation did not run' });
@@ -22,8 +20,8 @@ export interface Invocation extends InstanceInvocation {
  * runtime-wide limit, and callers beyond both wait their turn rather than fail.
  */
 export class FunctionHost {
-  private readonly idle: FunctionInstance[] = [];
-  private readonly all = new Set<FunctionInstance>();
+  private readonly idle: ExecutionEnvironment[] = [];
+  private readonly all = new Set<ExecutionEnvironment>();
   private readonly reserved: Semaphore | undefined;
   private stopped = false;
 
@@ -31,6 +29,8 @@ export class FunctionHost {
     readonly spec: FunctionSpec,
     private readonly environment: Record<string, string>,
     private readonly accountConcurrency: Semaphore,
+    /** How an execution environment starts: a process of its own (bench/local also measures worker threads). */
+    private readonly startEnvironment: EnvironmentFactory = startProcessEnvironment,
   ) {
     this.reserved = spec.reservedConcurrency !== undefined ? new Semaphore(spec.reservedConcurrency) : undefined;
   }
@@ -48,7 +48,7 @@ export class FunctionHost {
     await this.reserved?.acquire();
     await this.accountConcurrency.acquire();
     try {
-      // stop() may have run while this call waited for a slot: a worker started now would outlive it.
+      // stop() may have run while this call waited for a slot: an environment started now would outlive it.
       if (this.stopped) return this.refused(requestId, STOPPING);
       const instance = this.idle.pop() ?? this.start();
       const outcome = await instance.invoke(event, {
@@ -75,10 +75,9 @@ export class FunctionHost {
     await Promise.all([...this.all].map((instance) => instance.terminate()));
   }
 
-  private start(): FunctionInstance {
+  private start(): ExecutionEnvironment {
     if (this.stopped) throw new Error(`${this.spec.name} is stopped: no new execution environment starts`);
-    holdNativeModules(this.spec.codeDirectory);
-    const instance = new FunctionInstance(this.spec, this.environment, (gone) => {
+    const instance = this.startEnvironment(this.spec, this.environment, (gone) => {
       this.all.delete(gone);
       const at = this.idle.indexOf(gone);
       if (at >= 0) this.idle.splice(at, 1);
@@ -102,28 +101,5 @@ export class FunctionHost {
       billedDurationMs: Math.ceil(outcome.durationMs + (outcome.initDurationMs ?? 0)),
       ...(outcome.peakMemoryBytes !== undefined ? { peakMemoryMb: Math.ceil(outcome.peakMemoryBytes / 1_048_576) } : {}),
     };
-  }
-}
-
-/** Native packages whose shared libraries must outlive any one worker (see {@link holdNativeModules}). */
-const NATIVE_PACKAGES = ['sharp'];
-const held = new Set<string>();
-
-/**
- * Loads the asset's own copy of sharp once in this (the main) thread before any worker uses it.
- * On glibc, a worker that is the last user of libvips unloads it when it exits, and a worker
- * terminated by a timeout mid-operation could then crash the whole process (sharp issue #2263);
- * sharp documents loading it in the main thread first so its libraries stay loaded.
- */
-function holdNativeModules(codeDirectory: string): void {
-  for (const name of NATIVE_PACKAGES) {
-    const packageDir = join(codeDirectory, 'node_modules', name);
-    if (held.has(packageDir) || !existsSync(join(packageDir, 'package.json'))) continue;
-    held.add(packageDir);
-    try {
-      createRequire(join(codeDirectory, 'index.js'))(name);
-    } catch {
-      // The worker reports it when the function itself fails to load the package.
-    }
   }
 }

@@ -1,3 +1,4 @@
+import type { CfnResource } from '../assembly/template.ts';
 import type { ResourceIndex } from './resource-index.ts';
 import { supportLevel } from './support.ts';
 
@@ -10,6 +11,17 @@ export interface Inventory {
   readonly notNeeded: ReadonlyMap<string, number>;
 }
 
+/** An unsupported resource that names a function: a trigger or target the runtime would silently drop. */
+export interface UnsupportedTrigger {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly type: string;
+  /** Logical ids of the functions it names. */
+  readonly functions: readonly string[];
+}
+
+const isCustomResource = (type: string) => type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
+
 /** Sorts an assembly's resources into what runs locally, what is moot, and what is missing. */
 export function takeInventory(index: ResourceIndex): Inventory {
   const deployTimeFunctions = new Set<string>();
@@ -17,9 +29,7 @@ export function takeInventory(index: ResourceIndex): Inventory {
     for (const resource of Object.values(stack.template.Resources ?? {})) {
       const token = resource.Properties?.ServiceToken as { 'Fn::GetAtt'?: [string, string] } | undefined;
       const target = token?.['Fn::GetAtt']?.[0];
-      if ((resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource') && target) {
-        deployTimeFunctions.add(`${stack.stackName}/${target}`);
-      }
+      if (isCustomResource(resource.Type) && target) deployTimeFunctions.add(`${stack.stackName}/${target}`);
     }
   }
   const unsupported: string[] = [];
@@ -37,4 +47,40 @@ export function takeInventory(index: ResourceIndex): Inventory {
     }
   }
   return { deployTimeFunctions, unsupported, notNeeded };
+}
+
+/**
+ * Unsupported resources (an EventBridge rule, an SNS subscription, a schedule, …) that name one of
+ * `functions` (`<stack>/<logicalId>` of functions that run locally): each is a trigger or target
+ * the runtime cannot run, so the function would never see those events. Custom resources name
+ * their handler as a ServiceToken, which is deploy-time wiring, not a trigger.
+ */
+export function unsupportedTriggers(index: ResourceIndex, functions: ReadonlySet<string>): UnsupportedTrigger[] {
+  const found: UnsupportedTrigger[] = [];
+  for (const stack of index.stacks) {
+    const resources = stack.template.Resources ?? {};
+    const local = Object.keys(resources).filter((id) => functions.has(`${stack.stackName}/${id}`));
+    if (local.length === 0) continue;
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      if (supportLevel(resource.Type) !== 'unsupported' || isCustomResource(resource.Type)) continue;
+      const named = local.filter((fn) => references(resource, fn));
+      if (named.length > 0) found.push({ stackName: stack.stackName, logicalId, type: resource.Type, functions: named });
+    }
+  }
+  return found;
+}
+
+/** Whether a resource's properties Ref or GetAtt a logical id. */
+function references(resource: CfnResource, logicalId: string): boolean {
+  const visit = (value: unknown): boolean => {
+    if (Array.isArray(value)) return value.some(visit);
+    if (value === null || typeof value !== 'object') return false;
+    const object = value as Record<string, unknown>;
+    if (object.Ref === logicalId) return true;
+    const getAtt = object['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && getAtt[0] === logicalId) return true;
+    if (typeof getAtt === 'string' && getAtt.split('.')[0] === logicalId) return true;
+    return Object.values(object).some(visit);
+  };
+  return visit(resource.Properties ?? {});
 }

@@ -188,6 +188,12 @@ export class ResourceIndex {
       case 'AWS::ApiGatewayV2::Route':
       case 'AWS::ApiGatewayV2::Integration':
         return { ...base, ref: localApiId(stackName, logicalId), attributes: {} };
+      case 'AWS::Lambda::LayerVersion': {
+        // Ref of a layer version is its ARN; one version exists locally.
+        const name = named('LayerName', () => localFunctionName(stackName, logicalId));
+        const arn = `arn:aws:lambda:${region}:${accountId}:layer:${name}:1`;
+        return { ...base, ref: arn, attributes: { Arn: arn, LayerVersionArn: arn } };
+      }
       case 'AWS::Lambda::Function': {
         const name = named('FunctionName', () => localFunctionName(stackName, logicalId));
         return { ...base, ref: name, attributes: { Arn: `arn:aws:lambda:${region}:${accountId}:function:${name}` } };

@@ -1,37 +1,40 @@
 /**
- * Which resource types the local runtime emulates, which it can leave out because nothing on the
- * request path depends on them locally, and (by elimination) which it does not know.
+ * What the local runtime does with each resource type, one line per type: `emulated` (it runs
+ * locally), `not-needed` (real on AWS, moot on loopback: permissions, telemetry, keys,
+ * deploy-time helpers), and by elimination `unsupported`. Supporting a new type locally starts
+ * with one line here.
  */
-export const EMULATED_TYPES = new Set([
-  'AWS::S3::Bucket',
-  'AWS::SQS::Queue',
-  'AWS::DynamoDB::Table',
-  'AWS::Lambda::Function',
-  'AWS::Lambda::EventSourceMapping',
-  'AWS::Lambda::EventInvokeConfig',
-  'Custom::S3BucketNotifications',
-  'AWS::Lambda::Url',
-  'AWS::ApiGatewayV2::Api',
-  'AWS::ApiGatewayV2::Stage',
-  'AWS::ApiGatewayV2::Route',
-  'AWS::ApiGatewayV2::Integration',
-]);
+const SUPPORT: Readonly<Record<string, Exclude<SupportLevel, 'unsupported'>>> = {
+  'AWS::S3::Bucket': 'emulated',
+  'AWS::SQS::Queue': 'emulated',
+  'AWS::DynamoDB::Table': 'emulated',
+  'AWS::Lambda::Function': 'emulated',
+  'AWS::Lambda::LayerVersion': 'emulated',
+  'AWS::Lambda::EventSourceMapping': 'emulated',
+  'AWS::Lambda::EventInvokeConfig': 'emulated',
+  'Custom::S3BucketNotifications': 'emulated',
+  'AWS::Lambda::Url': 'emulated',
+  'AWS::ApiGatewayV2::Api': 'emulated',
+  'AWS::ApiGatewayV2::Stage': 'emulated',
+  'AWS::ApiGatewayV2::Route': 'emulated',
+  'AWS::ApiGatewayV2::Integration': 'emulated',
 
-/** Permissions, telemetry, encryption keys and deploy-time helpers: real on AWS, moot on loopback. */
+  'AWS::S3::BucketPolicy': 'not-needed',
+  'AWS::SQS::QueuePolicy': 'not-needed',
+  'AWS::Lambda::Permission': 'not-needed',
+  'AWS::Lambda::LayerVersionPermission': 'not-needed',
+  'Custom::LogRetention': 'not-needed',
+  'Custom::S3AutoDeleteObjects': 'not-needed',
+  'Custom::CDKBucketDeployment': 'not-needed',
+};
+
+/** Whole services that are moot locally. */
 const NOT_NEEDED_PREFIXES = ['AWS::IAM::', 'AWS::Logs::', 'AWS::CloudWatch::', 'AWS::KMS::', 'AWS::XRay::', 'AWS::CDK::'];
-const NOT_NEEDED_TYPES = new Set([
-  'AWS::S3::BucketPolicy',
-  'AWS::SQS::QueuePolicy',
-  'AWS::Lambda::Permission',
-  'Custom::LogRetention',
-  'Custom::S3AutoDeleteObjects',
-  'Custom::CDKBucketDeployment',
-]);
 
 export type SupportLevel = 'emulated' | 'not-needed' | 'unsupported';
 
 export function supportLevel(type: string): SupportLevel {
-  if (EMULATED_TYPES.has(type)) return 'emulated';
-  if (NOT_NEEDED_TYPES.has(type) || NOT_NEEDED_PREFIXES.some((prefix) => type.startsWith(prefix))) return 'not-needed';
-  return 'unsupported';
+  const level = SUPPORT[type];
+  if (level) return level;
+  return NOT_NEEDED_PREFIXES.some((prefix) => type.startsWith(prefix)) ? 'not-needed' : 'unsupported';
 }

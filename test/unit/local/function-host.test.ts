@@ -1,10 +1,14 @@
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Semaphore } from '../../../lib/local/lambda/concurrency.ts';
 import { FunctionHost } from '../../../lib/local/lambda/function-host.ts';
 import type { FunctionSpec } from '../../../lib/local/lambda/function-spec.ts';
+import { hostArchitecture } from '../../../lib/local/lambda/asset-architecture.ts';
+import { checkArchitecture } from '../../../lib/local/lambda/function-spec.ts';
+import { isRunning } from '../../../lib/local/lambda/process-tree.ts';
+import { LocalErrorCode } from '../../../lib/local/errors.ts';
 import { lambdaEnvironment } from '../../../lib/local/lambda/lambda-environment.ts';
 import { removeTempDirs, tempDir } from './fixtures/tiny-assembly.ts';
 import { PROJECT_ROOT } from '../../../lib/pipelines/paths.ts';
@@ -12,9 +16,20 @@ import { PROJECT_ROOT } from '../../../lib/pipelines/paths.ts';
 const hosts: FunctionHost[] = [];
 
 /** A function whose bundle is `source` (CommonJS), in a temp folder that resolves the project's packages. */
-function host(source: string, overrides: Partial<FunctionSpec> = {}, account = new Semaphore(8), packages: readonly string[] = []): FunctionHost {
+function host(
+  source: string,
+  overrides: Partial<FunctionSpec> = {},
+  account = new Semaphore(8),
+  packages: readonly string[] = [],
+  files: Record<string, string> = {},
+): FunctionHost {
   const dir = tempDir('fn-');
   writeFileSync(join(dir, 'index.js'), source);
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), content);
+    chmodSync(join(dir, name), 0o755);
+  }
   // Packages the asset ships itself (as bundles ship native ones), linked to the project's copy.
   for (const name of packages) {
     mkdirSync(join(dir, 'node_modules'), { recursive: true });
@@ -32,6 +47,9 @@ function host(source: string, overrides: Partial<FunctionSpec> = {}, account = n
     handler: 'index.handler',
     timeoutSeconds: 2,
     memoryMb: 256,
+    architecture: hostArchitecture()!,
+    ephemeralStorageMb: 512,
+    layerDirectories: [],
     environment: { GREETING: 'hello' },
     ...overrides,
   };
@@ -169,7 +187,7 @@ describe('FunctionHost', () => {
     expect(fn.instanceCount).toBe(0);
   });
 
-  it('survives a timeout that terminates a worker in the middle of a large sharp operation', async () => {
+  it('survives a timeout in the middle of a large sharp operation, and loads no native module into the runtime', async () => {
     const fn = host(
       `const sharp = require('sharp');
        exports.handler = async () => {
@@ -178,18 +196,15 @@ describe('FunctionHost', () => {
          const big = await image.toBuffer();
          for (;;) await sharp(big).resize(size * 2, size * 2).blur(3).jpeg({ quality: 95 }).toBuffer();
        };`,
-      { timeoutSeconds: 1, memoryMb: 1024 },
+      { timeoutSeconds: 1, memoryMb: 2048 },
       undefined,
       ['sharp'],
     );
     const first = await fn.invoke({});
     expect(first).toMatchObject({ ok: false, timedOut: true, error: { errorType: 'Sandbox.Timedout' } });
-    // The asset's sharp was loaded once in this thread too, so its libraries outlive any worker.
-    expect(Object.keys(createRequire(import.meta.url).cache).some((path) => /[\\/]node_modules[\\/]sharp[\\/]/.test(path))).toBe(true);
-    const second = await fn.invoke({});
-    expect(second).toMatchObject({ ok: false, timedOut: true });
-    // This process is still alive and can run sharp work in a fresh worker.
-    const quick = host(`const sharp = require('sharp'); exports.handler = async () => (await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } }).png().toBuffer()).length;`);
+    // The asset's sharp ran in the environment's process, never in this one.
+    expect(Object.keys(createRequire(import.meta.url).cache).some((path) => /[\\/]node_modules[\\/]sharp[\\/]/.test(path))).toBe(false);
+    const quick = host(`const sharp = require('sharp'); exports.handler = async () => (await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } }).png().toBuffer()).length;`, {}, undefined, ['sharp']);
     const ok = await quick.invoke({});
     expect(ok.ok).toBe(true);
     expect(ok.value).toBeGreaterThan(0);
@@ -198,5 +213,156 @@ describe('FunctionHost', () => {
   it('throttles a function whose reserved concurrency is 0', async () => {
     const fn = host(`exports.handler = async () => 1;`, { reservedConcurrency: 0 });
     expect(await fn.invoke({})).toMatchObject({ ok: false, error: { errorType: 'TooManyRequestsException' } });
+  });
+});
+
+describe('process execution environments', () => {
+  it('give each environment its own process, environment, PATH and /tmp; nothing of the host leaks in', async () => {
+    // A tool only the host has: on the host's PATH, never on the function's.
+    const hostBin = tempDir('host-bin-');
+    writeFileSync(join(hostBin, 'host-only-tool'), '#!/bin/sh\necho host\n');
+    chmodSync(join(hostBin, 'host-only-tool'), 0o755);
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${hostBin}:${savedPath}`;
+    const source = `
+      const { execFileSync } = require('node:child_process');
+      const fs = require('node:fs'); const os = require('node:os'); const path = require('node:path');
+      exports.handler = async () => {
+        const tmp = os.tmpdir();
+        fs.writeFileSync(path.join(tmp, 'scratch.txt'), 'mine');
+        let hostTool;
+        try { execFileSync('host-only-tool'); hostTool = 'found'; } catch (error) { hostTool = error.code; }
+        return { pid: process.pid, ppid: process.ppid, tmp, home: process.env.HOME ?? null, path: process.env.PATH,
+                 own: execFileSync('own-tool').toString().trim(), hostTool, files: fs.readdirSync(tmp),
+                 tz: process.env.TZ, heapLimitMb: Math.round(require('node:v8').getHeapStatistics().heap_size_limit / 1048576) };
+      };`;
+    const files = { 'bin/own-tool': '#!/bin/sh\necho shipped\n' };
+    try {
+      const a = host(source, { memoryMb: 512 }, undefined, [], files);
+      const b = host(source, { memoryMb: 512 }, undefined, [], files);
+      const [ra, rb] = await Promise.all([a.invoke({}), b.invoke({})]);
+      type Seen = { pid: number; ppid: number; tmp: string; home: string | null; path: string; own: string; hostTool: string; files: string[]; tz: string; heapLimitMb: number };
+      const [va, vb] = [ra.value as Seen, rb.value as Seen];
+      expect(ra.ok && rb.ok).toBe(true);
+      expect(va.pid).not.toBe(process.pid);
+      expect(va.ppid).toBe(process.pid);
+      expect(va.pid).not.toBe(vb.pid);
+      // Each its own /tmp, holding only what that environment wrote.
+      expect(va.tmp).not.toBe(vb.tmp);
+      expect(va.files).toEqual(['scratch.txt']);
+      expect(va.home).toBeNull();
+      expect(va.tz).toBe(':UTC');
+      // PATH: the asset's bin first (its own tool runs), then system folders; the host's PATH is not inherited.
+      expect(va.own).toBe('shipped');
+      expect(va.hostTool).toBe('ENOENT');
+      expect(va.path.split(':')).not.toContain(hostBin);
+      expect(va.path.split(':')).not.toContain('/usr/local/bin');
+      // V8's heap is capped below MemorySize (90 %).
+      expect(va.heapLimitMb).toBeGreaterThan(400);
+      expect(va.heapLimitMb).toBeLessThan(512);
+      // The environment's /tmp goes with the environment.
+      await a.stop();
+      expect(existsSync(va.tmp)).toBe(false);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  });
+
+  it('kills an environment over its MemorySize, native memory included, and fails the invocation as Lambda does', async () => {
+    const fn = host(
+      `const held = [];
+       exports.handler = async () => {
+         // Off-heap buffers, filled so their pages are resident: V8's heap limit never sees them.
+         for (let i = 0; i < 64; i++) { held.push(Buffer.alloc(16 * 1048576, i)); await new Promise((r) => setTimeout(r, 10)); }
+         return held.length;
+       };`,
+      { memoryMb: 160, timeoutSeconds: 20 },
+    );
+    const result = await fn.invoke({}, 'req-oom');
+    expect(result).toMatchObject({ ok: false, timedOut: false, error: { errorType: 'Runtime.OutOfMemory' } });
+    expect(result.error!.errorMessage).toMatch(/^RequestId: req-oom Error: Runtime exited with error: signal: killed \(out of memory: \d+ MB used of the function's MemorySize 160 MB\)$/);
+    expect(result.peakMemoryMb).toBeGreaterThan(160);
+    expect(result.peakMemoryMb).toBeLessThan(600);
+    expect(fn.instanceCount).toBe(0);
+  }, 30_000);
+
+  it('reports the peak memory of the process, and keeps a warm environment under its limit', async () => {
+    const fn = host(`exports.handler = async () => { const b = Buffer.alloc(40 * 1048576, 1); return b.length; };`, { memoryMb: 256 });
+    const result = await fn.invoke({});
+    expect(result.ok).toBe(true);
+    // A Node.js process (~40 MB) plus 40 MB of filled buffer.
+    expect(result.peakMemoryMb).toBeGreaterThan(60);
+    expect(result.peakMemoryMb).toBeLessThan(256);
+  });
+
+  it('on a timeout, kills the whole process tree: a spawned child, its children, and one that left the group', async () => {
+    const pidFile = join(tempDir('pids-'), 'pids');
+    const fn = host(
+      `const { spawn } = require('node:child_process');
+       exports.handler = async () => {
+         // sh and its two sleeps share the environment's group; the detached sleep leads a group of its own.
+         spawn('sh', ['-c', 'echo $$ >> ${'$'}{PIDS}; sleep 60 & echo $! >> ${'$'}{PIDS}; sleep 60 & echo $! >> ${'$'}{PIDS}; wait'], { stdio: 'ignore', env: { ...process.env, PIDS: ${JSON.stringify(pidFile)} } });
+         const loner = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+         require('node:fs').appendFileSync(${JSON.stringify(pidFile)}, loner.pid + '\\n');
+         await new Promise(() => undefined);
+       };`,
+      { timeoutSeconds: 1 },
+    );
+    const result = await fn.invoke({});
+    expect(result).toMatchObject({ ok: false, timedOut: true, error: { errorMessage: 'Task timed out after 1.00 seconds' } });
+    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
+    expect(pids).toHaveLength(4);
+    await vi.waitFor(() => expect(pids.filter(isRunning)).toEqual([]), { timeout: 3000 });
+    expect(fn.instanceCount).toBe(0);
+  }, 20_000);
+
+  it('fails an invocation that leaves more in /tmp than its EphemeralStorage, and starts the next one clean', async () => {
+    const fn = host(
+      `const fs = require('node:fs'); const path = require('node:path'); const os = require('node:os');
+       exports.handler = async (event) => {
+         const before = fs.readdirSync(os.tmpdir());
+         if (event.big) fs.writeFileSync(path.join(os.tmpdir(), 'big.bin'), Buffer.alloc(3 * 1048576, 1));
+         return before;
+       };`,
+      { ephemeralStorageMb: 2 },
+    );
+    const full = await fn.invoke({ big: true });
+    expect(full).toMatchObject({ ok: false, error: { errorType: 'Runtime.EphemeralStorageExceeded' } });
+    expect(full.error!.errorMessage).toMatch(/3\.0 MB in \/tmp \(TMPDIR\), over its EphemeralStorage of 2 MB/);
+    const next = await fn.invoke({});
+    expect(next).toMatchObject({ ok: true, coldStart: true, value: [] });
+    expect(next.ephemeralStorageBytes).toBe(0);
+  });
+
+  it('fails an uncaught exception from a stray callback as the invocation\'s error, and ends the environment', async () => {
+    const fn = host(`exports.handler = async () => { setTimeout(() => { throw new RangeError('stray'); }, 5); await new Promise((r) => setTimeout(r, 1000)); };`);
+    const result = await fn.invoke({});
+    expect(result).toMatchObject({ ok: false, error: { errorType: 'RangeError', errorMessage: 'stray' } });
+    expect(fn.instanceCount).toBe(0);
+  });
+
+  it('refuses at start an asset built for another architecture, naming the fix', () => {
+    const host = hostArchitecture()!;
+    const other = host === 'x86_64' ? 'arm64' : 'x86_64';
+    const asset = tempDir('asset-');
+    expect(() => checkArchitecture('Fn in S', other, [asset])).toThrow(
+      expect.objectContaining({
+        code: LocalErrorCode.ARCHITECTURE_MISMATCH,
+        message: expect.stringContaining(`Fn in S is built for ${other} (its Architectures) and this machine is ${host}: set "architecture": "${host}" in your config`),
+      }),
+    );
+    // Architectures says this machine's, but the asset ships an addon for the other one.
+    const elf = Buffer.alloc(64);
+    elf.writeUInt32BE(0x7f454c46, 0);
+    elf[4] = 2;
+    elf[5] = 1;
+    elf.writeUInt16LE(other === 'arm64' ? 183 : 62, 18);
+    mkdirSync(join(asset, 'node_modules', 'native', 'build'), { recursive: true });
+    writeFileSync(join(asset, 'node_modules', 'native', 'build', 'addon.node'), elf);
+    expect(() => checkArchitecture('Fn in S', host, [asset])).toThrow(
+      expect.objectContaining({ code: LocalErrorCode.ARCHITECTURE_MISMATCH, message: expect.stringContaining(`ships native code for ${other} (node_modules/native/build/addon.node)`) }),
+    );
+    // The project's own sharp matches this machine.
+    expect(() => checkArchitecture('Fn in S', host, [join(PROJECT_ROOT, 'node_modules', '@img')])).not.toThrow();
   });
 });
