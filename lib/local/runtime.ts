@@ -123,7 +123,7 @@ export class LocalRuntime {
     if (this.inventory.unsupported.length > 0) {
       this.warn(`Not emulated locally, ignored: ${this.inventory.unsupported.join(', ')}`);
     }
-    provisionS3AndSqs(index, this.s3sqs.server);
+    provisionS3AndSqs(index, this.s3sqs);
     if (index.resourcesOfType('AWS::DynamoDB::Table').length > 0) {
       this.dynamo = await startDynamoDbEmulator();
       await provisionTables(index, this.dynamo.endpoint);
@@ -231,14 +231,14 @@ export class LocalRuntime {
 
   /** Messages in a queue now, by state; undefined for a queue the assembly does not have. */
   queueDepth(queueName: string): { visible: number; inFlight: number; delayed: number } | undefined {
-    const queue = this.s3sqs.server.inspectQueue(queueName);
+    const queue = this.s3sqs.inspectQueue(queueName);
     if (!queue) return undefined;
     return { visible: queue.messages.ready.length, inFlight: queue.messages.inflight.length, delayed: queue.messages.delayed.length };
   }
 
   /** The name of the queue a queue dead-letters into, from its redrive policy. */
   deadLetterQueueOf(queueName: string): string | undefined {
-    const policy = this.s3sqs.server.inspectQueue(queueName)?.attributes.RedrivePolicy;
+    const policy = this.s3sqs.inspectQueue(queueName)?.attributes.RedrivePolicy;
     if (!policy) return undefined;
     const arn = (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn;
     return arn?.slice(arn.lastIndexOf(':') + 1);

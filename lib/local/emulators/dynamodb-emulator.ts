@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
-import { LOOPBACK, withLoopbackListen } from './loopback.ts';
+import { LOOPBACK } from './loopback.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -17,13 +17,10 @@ export async function startDynamoDbEmulator(options: { port?: number } = {}): Pr
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   try {
-    await withLoopbackListen(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(options.port ?? 0, LOOPBACK, () => resolve());
-        }),
-    );
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, LOOPBACK, () => resolve());
+    });
   } catch (error) {
     throw new LocalRuntimeError(LocalErrorCode.EMULATOR_FAILED, `The DynamoDB emulator did not start: ${(error as Error).message}`, {}, { cause: error });
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AssemblyModel } from '../assembly/template.ts';
-import { LOOPBACK, withLoopbackListen } from '../emulators/loopback.ts';
+import { LOOPBACK } from '../emulators/loopback.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
 import type { FunctionHost } from '../lambda/function-host.ts';
 import type { ResourceIndex } from '../resources/resource-index.ts';
@@ -56,10 +56,10 @@ async function listenEach(assembly: AssemblyModel, handlers: Map<string, Request
       const server = createServer((req, res) => {
         void serve(req, res, handlers.get(id));
       });
-      await withLoopbackListen(() => new Promise<void>((resolve, reject) => {
+      await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(0, LOOPBACK, () => resolve());
-      }));
+      });
       const port = (server.address() as AddressInfo).port;
       endpoints.push({ kind, stackName: stack.stackName, logicalId, port, url: `http://${LOOPBACK}:${port}${kind === 'function-url' ? '/' : ''}`, server });
     }

@@ -1,6 +1,6 @@
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import type { FauxqsServer } from 'fauxqs';
 import { localCredentials } from '../emulators/loopback.ts';
+import type { S3SqsEmulator } from '../emulators/s3-sqs-emulator.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
 import type { ResourceIndex } from './resource-index.ts';
 
@@ -22,7 +22,7 @@ export interface ProvisionedResources {
 }
 
 /** Creates every bucket and queue in the S3/SQS emulator. Queues first-class: DLQs are plain queues. */
-export function provisionS3AndSqs(index: ResourceIndex, server: FauxqsServer): Pick<ProvisionedResources, 'buckets' | 'queues'> {
+export function provisionS3AndSqs(index: ResourceIndex, server: Pick<S3SqsEmulator, 'createBucket' | 'createQueue'>): Pick<ProvisionedResources, 'buckets' | 'queues'> {
   const buckets: string[] = [];
   for (const { stackName, logicalId } of index.resourcesOfType('AWS::S3::Bucket')) {
     const name = index.identity(stackName, logicalId).ref;

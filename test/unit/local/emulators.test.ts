@@ -1,9 +1,6 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbEmulator, type DynamoDbEmulator } from '../../../lib/local/emulators/dynamodb-emulator.ts';
-import { withLoopbackListen } from '../../../lib/local/emulators/loopback.ts';
 import { startS3SqsEmulator, type S3SqsEmulator } from '../../../lib/local/emulators/s3-sqs-emulator.ts';
 import { listeningSockets } from '../../integration/helpers/listening-sockets.ts';
 
@@ -19,7 +16,7 @@ describe('emulators', () => {
     await dynamo?.stop();
   });
 
-  it('listen on 127.0.0.1 only, although fauxqs asks for 0.0.0.0', () => {
+  it('listen on 127.0.0.1 only (fauxqs\'s own start would take 0.0.0.0), with no process-wide patch of listen', () => {
     const ours = listeningSockets().filter((s) => s.port === s3sqs.port || s.port === dynamo.port);
     expect(ours.map((s) => s.port).sort()).toEqual([s3sqs.port, dynamo.port].sort());
     expect(ours.every((s) => s.address === '127.0.0.1')).toBe(true);
@@ -30,7 +27,7 @@ describe('emulators', () => {
     s3sqs.onEvent((event) => {
       if (event.service === 's3') seen.push(`${event.status}:${event.bucket}/${event.key}`);
     });
-    s3sqs.server.createBucket('tap-bucket');
+    s3sqs.createBucket('tap-bucket');
     const s3 = new S3Client({ endpoint: s3sqs.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     await s3.send(new PutObjectCommand({ Bucket: 'tap-bucket', Key: 'a b.txt', Body: 'hi' }));
@@ -40,14 +37,25 @@ describe('emulators', () => {
     expect(seen).toEqual(['uploaded:tap-bucket/a b.txt']);
   });
 
-  it('withLoopbackListen rebinds wildcard listens of any server started inside it', async () => {
-    const server = createServer();
-    await withLoopbackListen(() => new Promise<void>((resolve) => server.listen({ port: 0, host: '0.0.0.0' }, resolve)));
-    expect((server.address() as AddressInfo).address).toBe('127.0.0.1');
-    server.close();
-    const outside = createServer();
-    await new Promise<void>((resolve) => outside.listen(0, '127.0.0.2', resolve));
-    expect((outside.address() as AddressInfo).address).toBe('127.0.0.2');
-    outside.close();
+
+  it('waitForMessages wakes on a send and on a visibility timeout running out, and takes nothing itself', async () => {
+    const { queueUrl } = s3sqs.createQueue('wait-queue', { region: 'us-east-1', attributes: { VisibilityTimeout: '1' } });
+    const { SQSClient, SendMessageCommand, ReceiveMessageCommand } = await import('@aws-sdk/client-sqs');
+    const sqs = new SQSClient({ endpoint: s3sqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, useQueueUrlAsEndpoint: false });
+    try {
+      expect(await s3sqs.waitForMessages('wait-queue', 0.2)).toBe(false);
+      const waiting = s3sqs.waitForMessages('wait-queue', 5);
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'hi' }));
+      expect(await waiting).toBe(true);
+      expect(s3sqs.inspectQueue('wait-queue')!.messages.ready).toHaveLength(1);
+      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0 }));
+      expect(received.Messages).toHaveLength(1);
+      // In flight now; visible again once its 1 s visibility timeout runs out.
+      const started = Date.now();
+      expect(await s3sqs.waitForMessages('wait-queue', 5)).toBe(true);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    } finally {
+      sqs.destroy();
+    }
   });
 });
