@@ -17,12 +17,13 @@ import { lambdaEnvironment, type LocalEndpoints } from './lambda/lambda-environm
 import { readNotificationRules, ruleMatches, type NotificationRule } from './notifications/notification-rules.ts';
 import { S3EventDispatcher } from './notifications/s3-event-dispatcher.ts';
 import { discoverPipelines, type PipelineRoute } from './pipelines.ts';
-import { takeInventory, type Inventory } from './resources/inventory.ts';
+import { takeInventory, unsupportedTriggers, type Inventory } from './resources/inventory.ts';
 import { provisionS3AndSqs, provisionTables } from './resources/provision.ts';
 import { ResourceIndex } from './resources/resource-index.ts';
 import { readJsonDocument } from './tasks/documents.ts';
 import { OutcomeTracker, type Task, type TaskError } from './tasks/outcome-tracker.ts';
 import { TaskLog } from './tasks/task-log.ts';
+import { scaledMs, validTimeScale } from './time-scale.ts';
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
 
@@ -44,8 +45,13 @@ export interface LocalRuntimeOptions {
   readonly region?: string;
   /** Concurrent executions across all functions, like an account's limit. @default 2 × CPUs, at least 4 */
   readonly maxConcurrency?: number;
-  /** Waits between asynchronous invocation retries. @default [60 000, 120 000] as Lambda */
+  /** Waits between asynchronous invocation retries, on AWS's clock (the time scale applies). @default [60 000, 120 000] as Lambda */
   readonly asyncRetryDelaysMs?: readonly number[];
+  /**
+   * How much faster than on AWS queue visibility timeouts and retry delays run (lib/local/time-scale.ts);
+   * handler timeouts stay real. @default 1 (real time)
+   */
+  readonly timeScale?: number;
   /** Called for conditions worth a human's attention that do not stop the runtime. */
   readonly onWarning?: (message: string) => void;
   /** Called for failures inside the running runtime (a poll or a delivery that failed). */
@@ -54,7 +60,7 @@ export interface LocalRuntimeOptions {
 
 /**
  * A synthesized cloud assembly running on loopback: buckets and queues in fauxqs, tables in
- * dynalite, every Node.js function in worker-thread execution environments, every SQS event
+ * dynalite, every Node.js function in execution environments of its own (a process each), every SQS event
  * source mapping as a poller, bucket notifications delivered as S3 events, and each upload
  * tracked to its terminal outcome.
  */
@@ -98,7 +104,15 @@ export class LocalRuntime {
     return this.dynamo?.endpoint;
   }
 
+  /** How much faster than on AWS visibility timeouts and retry delays run here (1: real time). */
+  get timeScale(): number {
+    return this.options.timeScale ?? 1;
+  }
+
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    if (options.timeScale !== undefined && !validTimeScale(options.timeScale)) {
+      throw new LocalRuntimeError(LocalErrorCode.USAGE, `The time scale must be a number of 1 or more (1 is real time), not ${options.timeScale}`);
+    }
     const assembly = loadAssembly(options.assemblyDirectory);
     const region = options.region ?? 'us-east-1';
     const s3sqs = await startS3SqsEmulator({ port: options.port, region });
@@ -150,6 +164,7 @@ export class LocalRuntime {
       this.hosts.set(spec.name, new FunctionHost(spec, lambdaEnvironment(spec, endpoints), account));
     }
 
+    this.refuseUnsupportedTriggers(specs);
     this.rules = readNotificationRules(index, (message) => this.warn(message));
     for (const rule of this.rules) {
       if (rule.target.kind === 'function' && !this.hosts.has(rule.target.functionName)) {
@@ -166,7 +181,7 @@ export class LocalRuntime {
       configs: this.readAsyncConfigs(),
       sqs: this.sqs,
       tasks: this.tasks,
-      retryDelaysMs: this.options.asyncRetryDelaysMs ?? [60_000, 120_000],
+      retryDelaysMs: (this.options.asyncRetryDelaysMs ?? [60_000, 120_000]).map((ms) => scaledMs(ms, this.timeScale)),
       onExhausted: (functionName, event, error, toDestination) => {
         if (!toDestination) {
           this.warn(`${functionName} failed every attempt of an asynchronous event; Lambda drops it: ${error?.errorMessage ?? 'unknown error'}`);
@@ -313,11 +328,14 @@ export class LocalRuntime {
             maxBatchingWindowMs: Number(prop('MaximumBatchingWindowInSeconds') ?? 0) * 1000,
             concurrency: Math.max(1, concurrency),
             reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
+            visibilityTimeoutSeconds: Number(index.property(queue.stackName, queue.logicalId, 'VisibilityTimeout') ?? 30),
+            timeScale: this.timeScale,
           },
           this.sqs,
           host,
           this.tasks,
           (error) => this.error(error),
+          this.s3sqs,
         ),
       );
       queuesByFunction.set(host.spec.name, [...(queuesByFunction.get(host.spec.name) ?? []), queueName]);
@@ -350,6 +368,23 @@ export class LocalRuntime {
       });
     }
     return configs;
+  }
+
+  /**
+   * A trigger or target of a local function that the runtime cannot run (an EventBridge rule, an
+   * SNS subscription, a schedule…) fails start naming it: the function would silently never see
+   * those events. The unsupported resources nothing local depends on are only warned about.
+   */
+  private refuseUnsupportedTriggers(specs: readonly FunctionSpec[]): void {
+    const local = new Set(specs.map((spec) => `${spec.stackName}/${spec.logicalId}`));
+    const found = unsupportedTriggers(this.index, local);
+    if (found.length === 0) return;
+    const names = found.map((t) => `${t.type} ${t.logicalId} (names ${t.functions.join(', ')}) in ${t.stackName}`);
+    throw new LocalRuntimeError(
+      LocalErrorCode.RESOURCE_UNSUPPORTED,
+      `The local runtime cannot run ${names.join('; ')}: the function${found.length === 1 && found[0]!.functions.length === 1 ? '' : 's'} would never receive those events locally`,
+      { resources: found.map((t) => `${t.stackName}/${t.logicalId}`) },
+    );
   }
 
   /** Functions something triggers: those must run, the rest may be left out with a warning. */

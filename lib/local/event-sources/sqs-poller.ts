@@ -1,6 +1,7 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import type { FunctionHost } from '../lambda/function-host.ts';
+import type { ConcurrencySlot, FunctionHost } from '../lambda/function-host.ts';
+import { scaledSeconds } from '../time-scale.ts';
 import type { TaskLog } from '../tasks/task-log.ts';
 import { s3KeysInBody } from './s3-keys-in-body.ts';
 import { toLambdaSqsRecord } from './sqs-event.ts';
@@ -15,9 +16,18 @@ export interface SqsEventSourceConfig {
   /** Concurrent invocations this mapping drives (ScalingConfig.MaximumConcurrency, capped locally). */
   readonly concurrency: number;
   readonly reportBatchItemFailures: boolean;
+  /** The queue's VisibilityTimeout, as its template sets it. @default 30 */
+  readonly visibilityTimeoutSeconds?: number;
+  /** How much faster than real time visibility timeouts run locally. @default real time */
+  readonly timeScale?: number;
 }
 
-/** How long one receive blocks when the queue is empty; short so stop() is prompt. */
+/** Where a poller waits for messages without taking any (the emulator, in-process). */
+export interface MessageArrivals {
+  waitForMessages(queueName: string, seconds: number): Promise<boolean>;
+}
+
+/** How long one wait for messages blocks when the queue is empty; short so stop() is prompt. */
 const LONG_POLL_SECONDS = 2;
 
 /**
@@ -26,6 +36,15 @@ const LONG_POLL_SECONDS = 2;
  * success, partial batch responses (an empty or unknown itemIdentifier fails the whole batch), and
  * failed records left in flight so the queue redelivers them after its visibility timeout and
  * dead-letters them after maxReceiveCount (fauxqs moves them on receive, as SQS does).
+ *
+ * Flow control as Lambda's: each loop waits for messages without taking any, then takes its
+ * function's concurrency slot (reserved concurrency, the runtime's limit), and only then receives.
+ * A message is never made invisible while no environment can run it.
+ *
+ * With a time scale, a received message's visibility timeout is the queue's divided by the scale
+ * (so a failure is retried, and dead-lettered, that much sooner), and the poller keeps the batch
+ * invisible while its invocation runs, up to the queue's real visibility timeout: handler timeouts
+ * stay real, so a slow handler is redelivered exactly when it would be on AWS.
  */
 export class SqsPoller {
   private readonly abort = new AbortController();
@@ -37,6 +56,7 @@ export class SqsPoller {
     private readonly target: FunctionHost,
     private readonly tasks: TaskLog,
     private readonly onError: (error: Error) => void,
+    private readonly arrivals: MessageArrivals,
   ) {}
 
   start(): void {
@@ -50,22 +70,40 @@ export class SqsPoller {
   }
 
   private async loop(): Promise<void> {
-    while (!this.abort.signal.aborted) {
+    const { signal } = this.abort;
+    while (!signal.aborted) {
       try {
-        const batch = await this.collectBatch();
-        // A batch that arrives once stop() began is left in flight: the queue redelivers it later.
-        if (batch.length > 0 && !this.abort.signal.aborted) await this.process(batch);
+        if (!(await this.arrivals.waitForMessages(this.config.queueName, LONG_POLL_SECONDS)) || signal.aborted) continue;
+        const slot = await this.target.acquireSlot(signal);
+        if (!slot) {
+          // Reserved concurrency 0 (throttled) or stopping: leave the messages in the queue.
+          if (!signal.aborted) await delay(LONG_POLL_SECONDS * 1000);
+          continue;
+        }
+        try {
+          const batch = await this.collectBatch();
+          // A batch that arrives once stop() began is left in flight: the queue redelivers it later.
+          if (batch.length > 0 && !signal.aborted) await this.process(batch, slot);
+        } finally {
+          slot.release();
+        }
       } catch (error) {
-        if (this.abort.signal.aborted) return;
+        if (signal.aborted) return;
         this.onError(new Error(`Polling ${this.config.queueName} failed: ${(error as Error).message}`, { cause: error }));
         await delay(500);
       }
     }
   }
 
+  /** The visibility timeout a receive asks for: the queue's own, unless time runs faster locally. */
+  private get receiveVisibility(): number | undefined {
+    const { timeScale, visibilityTimeoutSeconds = 30 } = this.config;
+    return timeScale !== undefined && timeScale > 1 ? scaledSeconds(visibilityTimeoutSeconds, timeScale) : undefined;
+  }
+
   private async collectBatch(): Promise<Message[]> {
     const { batchSize, maxBatchingWindowMs } = this.config;
-    const batch = await this.receive(Math.min(10, batchSize), LONG_POLL_SECONDS);
+    const batch = await this.receive(Math.min(10, batchSize), 0);
     const deadline = Date.now() + maxBatchingWindowMs;
     while (batch.length > 0 && batch.length < batchSize && !this.abort.signal.aborted) {
       const remaining = deadline - Date.now();
@@ -79,6 +117,7 @@ export class SqsPoller {
   }
 
   private async receive(max: number, waitSeconds: number): Promise<Message[]> {
+    const visibility = this.receiveVisibility;
     const response = await this.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: this.config.queueUrl,
@@ -86,13 +125,39 @@ export class SqsPoller {
         WaitTimeSeconds: waitSeconds,
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
+        ...(visibility !== undefined ? { VisibilityTimeout: visibility } : {}),
       }),
       { abortSignal: this.abort.signal },
     );
     return response.Messages ?? [];
   }
 
-  private async process(batch: Message[]): Promise<void> {
+  /**
+   * While an invocation runs, renews the batch's shortened visibility timeout until the queue's
+   * real one has passed since the receive, so a running batch is not redelivered earlier than on
+   * AWS. Returns the function that stops renewing.
+   */
+  private keepInvisible(batch: readonly Message[]): () => void {
+    const visibility = this.receiveVisibility;
+    if (visibility === undefined) return () => undefined;
+    const realEnd = Date.now() + (this.config.visibilityTimeoutSeconds ?? 30) * 1000;
+    const timer = setInterval(() => {
+      const left = Math.ceil((realEnd - Date.now()) / 1000);
+      if (left <= 0) {
+        clearInterval(timer);
+        return;
+      }
+      for (let i = 0; i < batch.length; i += 10) {
+        const entries = batch.slice(i, i + 10).map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: Math.min(visibility, left) }));
+        this.sqs
+          .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.config.queueUrl, Entries: entries }))
+          .catch((error: unknown) => this.onError(new Error(`Renewing the visibility of a batch of ${this.config.queueName} failed: ${(error as Error).message}`)));
+      }
+    }, Math.max(250, (visibility * 1000) / 2));
+    return () => clearInterval(timer);
+  }
+
+  private async process(batch: Message[], slot: ConcurrencySlot): Promise<void> {
     const { queueArn, region, queueName, reportBatchItemFailures } = this.config;
     const records = batch.map((message) => toLambdaSqsRecord(message, queueArn, region));
     const requestId = crypto.randomUUID();
@@ -109,7 +174,8 @@ export class SqsPoller {
       batchSize: records.length,
       memoryMb: this.target.spec.memoryMb,
     });
-    const invocation = await this.target.invoke({ Records: records }, requestId);
+    const renewing = this.keepInvisible(batch);
+    const invocation = await this.target.invoke({ Records: records }, requestId, slot).finally(renewing);
 
     let failed: Set<string>;
     if (!invocation.ok) {

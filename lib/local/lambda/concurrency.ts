@@ -12,12 +12,26 @@ export class Semaphore {
     return this.used;
   }
 
-  async acquire(): Promise<void> {
+  /** Waits for a unit; false (and nothing held) when `signal` aborts first. */
+  async acquire(signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return false;
     if (this.used < this.limit) {
       this.used++;
-      return;
+      return true;
     }
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return new Promise<boolean>((resolve) => {
+      const granted = () => {
+        signal?.removeEventListener('abort', aborted);
+        resolve(true);
+      };
+      const aborted = () => {
+        const at = this.waiters.indexOf(granted);
+        if (at >= 0) this.waiters.splice(at, 1);
+        resolve(false);
+      };
+      this.waiters.push(granted);
+      signal?.addEventListener('abort', aborted, { once: true });
+    });
   }
 
   release(): void {

@@ -14,6 +14,11 @@ export interface Invocation extends InstanceInvocation {
   readonly peakMemoryMb?: number;
 }
 
+/** A held unit of a function's concurrency (see {@link FunctionHost.acquireSlot}). */
+export interface ConcurrencySlot {
+  release(): void;
+}
+
 /**
  * All execution environments of one function: warm instances are reused most-recent-first (as
  * Lambda tends to), new ones are started while under the function's reserved concurrency and the
@@ -24,6 +29,8 @@ export class FunctionHost {
   private readonly all = new Set<ExecutionEnvironment>();
   private readonly reserved: Semaphore | undefined;
   private stopped = false;
+  /** Aborts the slot waits of callers that did not bring a signal of their own. */
+  private readonly stopping = new AbortController();
 
   constructor(
     readonly spec: FunctionSpec,
@@ -40,16 +47,41 @@ export class FunctionHost {
     return this.all.size;
   }
 
-  async invoke(event: unknown, requestId: string = randomUUID()): Promise<Invocation> {
+  /**
+   * Waits for this function's turn to run: a unit of its reserved concurrency, then one of the
+   * runtime-wide limit, held until the slot is released. A poller takes its slot before it
+   * receives, so no message waits invisible for an environment (Lambda's flow control).
+   * Undefined when `signal` aborts first, the host is stopped, or reserved concurrency is 0.
+   */
+  async acquireSlot(signal?: AbortSignal): Promise<ConcurrencySlot | undefined> {
+    if (this.stopped || this.reserved?.limit === 0) return undefined;
+    const abort = signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal;
+    if (this.reserved && !(await this.reserved.acquire(abort))) return undefined;
+    if (!(await this.accountConcurrency.acquire(abort))) {
+      this.reserved?.release();
+      return undefined;
+    }
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.accountConcurrency.release();
+        this.reserved?.release();
+      },
+    };
+  }
+
+  /** Runs one event in a warm or new environment; with `slot`, in the caller's slot (which the caller releases). */
+  async invoke(event: unknown, requestId: string = randomUUID(), slot?: ConcurrencySlot): Promise<Invocation> {
     if (this.reserved?.limit === 0) {
       return this.refused(requestId, { errorType: 'TooManyRequestsException', errorMessage: 'Reserved concurrency is 0: the function is throttled' });
     }
     if (this.stopped) return this.refused(requestId, STOPPING);
-    await this.reserved?.acquire();
-    await this.accountConcurrency.acquire();
+    const own = slot ?? (await this.acquireSlot());
     try {
       // stop() may have run while this call waited for a slot: an environment started now would outlive it.
-      if (this.stopped) return this.refused(requestId, STOPPING);
+      if (this.stopped || !own) return this.refused(requestId, STOPPING);
       const instance = this.idle.pop() ?? this.start();
       const outcome = await instance.invoke(event, {
         awsRequestId: requestId,
@@ -64,13 +96,13 @@ export class FunctionHost {
       else if (this.stopped) await instance.terminate();
       return this.record(outcome);
     } finally {
-      this.accountConcurrency.release();
-      this.reserved?.release();
+      if (!slot) own?.release();
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     this.idle.length = 0;
     await Promise.all([...this.all].map((instance) => instance.terminate()));
   }

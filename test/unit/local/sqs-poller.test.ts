@@ -15,12 +15,27 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-async function start(mapping: { batchSize: number; windowSeconds: number; maxConcurrency: number }): Promise<LocalRuntime> {
+async function start(
+  mapping: { batchSize: number; windowSeconds: number; maxConcurrency: number },
+  options: { reservedConcurrency?: number; visibilityTimeout?: number; timeout?: number; timeScale?: number } = {},
+): Promise<LocalRuntime> {
   const dir = writeTinyAssembly({
-    functions: [{ logicalId: 'Worker', source: ECHO_HANDLER, timeout: 3, environment: pipelineEnvironment() }],
-    resources: queuePipelineResources({ functionLogicalId: 'Worker', visibilityTimeout: 2, maxReceiveCount: 2, ...mapping }),
+    functions: [
+      {
+        logicalId: 'Worker',
+        source: ECHO_HANDLER,
+        timeout: options.timeout ?? 3,
+        environment: pipelineEnvironment(),
+        ...(options.reservedConcurrency !== undefined ? { reservedConcurrency: options.reservedConcurrency } : {}),
+      },
+    ],
+    resources: queuePipelineResources({ functionLogicalId: 'Worker', visibilityTimeout: options.visibilityTimeout ?? 2, maxReceiveCount: 2, ...mapping }),
   });
-  const runtime = await LocalRuntime.start({ assemblyDirectory: dir, onError: (e) => expect.unreachable(e.message) });
+  const runtime = await LocalRuntime.start({
+    assemblyDirectory: dir,
+    onError: (e) => expect.unreachable(e.message),
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+  });
   runtimes.push(runtime);
   return runtime;
 }
@@ -104,6 +119,40 @@ describe('SQS event source mapping', () => {
   });
 });
 
+describe('flow control and the time scale', () => {
+  it('takes the concurrency slot before receiving: a message waits visible, not in flight, while the only environment is busy', async () => {
+    // Two poller loops, one slot (reserved concurrency 1).
+    const runtime = await start({ batchSize: 1, windowSeconds: 0, maxConcurrency: 2 }, { reservedConcurrency: 1 });
+    const route = runtime.pipeline('image')!;
+    const first = await runtime.upload(route, 'hold1500-first.jpg', Buffer.from('1'));
+    await vi.waitFor(() => expect(runtime.tasks.invocationsFor('uploads/hold1500-first.jpg')).toHaveLength(1));
+    const second = await runtime.upload(route, 'hold10-second.jpg', Buffer.from('2'));
+    // While the first runs, the second stays receivable: nobody took it without a slot to run it.
+    await vi.waitFor(() => expect(runtime.queueDepth(route.queueName!)).toEqual({ visible: 1, inFlight: 1, delayed: 0 }));
+    expect(runtime.tasks.invocationsFor('uploads/hold10-second.jpg')).toHaveLength(0);
+    const done = await Promise.all([first.done, second.done]);
+    expect(done.map((t) => [t.status, t.attempts])).toEqual([
+      ['succeeded', 1],
+      ['succeeded', 1],
+    ]);
+    // Received once, when its turn came: its first delivery.
+    expect(runtime.tasks.invocationsFor('uploads/hold10-second.jpg').map((r) => r.attempt)).toEqual([1]);
+  });
+
+  it('with a time scale, retries and dead-letters sooner, yet never redelivers a batch while it still runs', async () => {
+    // Visibility 20 s on AWS; at 10x, 2 s here. The slow item runs 3 s: longer than 2 s, shorter than 20 s.
+    const runtime = await start({ batchSize: 1, windowSeconds: 0, maxConcurrency: 2 }, { visibilityTimeout: 20, timeout: 10, timeScale: 10 });
+    expect(runtime.timeScale).toBe(10);
+    const started = Date.now();
+    const [doomed, slow] = await uploadAll(runtime, ['throw-scaled.jpg', 'hold3000-slow.jpg']);
+    expect(doomed).toMatchObject({ status: 'failed', attempts: 2, error: { code: 'DEAD_LETTERED' } });
+    expect(slow).toMatchObject({ status: 'succeeded', attempts: 1 });
+    // Two 2 s visibility timeouts instead of two 20 s ones.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(outcomes(runtime, 'hold3000-slow.jpg')).toEqual(['succeeded']);
+  }, 30_000);
+});
+
 describe('SqsPoller with a scripted queue', () => {
   const config = {
     queueUrl: 'http://127.0.0.1:1/000000000000/q',
@@ -122,15 +171,45 @@ describe('SqsPoller with a scripted queue', () => {
     MD5OfBody: '',
     Attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '1' },
   });
-  const target = (invoke: () => Promise<unknown>) =>
-    ({ spec: { name: 'fn', memoryMb: 128 }, invoke: vi.fn(invoke) }) as unknown as FunctionHost & { invoke: ReturnType<typeof vi.fn> };
+  const slot = { release: vi.fn() };
+  const target = (invoke: () => Promise<unknown>, acquireSlot: () => Promise<unknown> = async () => slot) =>
+    ({ spec: { name: 'fn', memoryMb: 128 }, invoke: vi.fn(invoke), acquireSlot: vi.fn(acquireSlot) }) as unknown as FunctionHost & {
+      invoke: ReturnType<typeof vi.fn>;
+      acquireSlot: ReturnType<typeof vi.fn>;
+    };
+  /** A queue that always has messages, as far as waiting goes (the scripted client decides what a receive gets). */
+  const arrivals = { waitForMessages: async () => true };
+
+  it('holds off ReceiveMessage until the function has a free slot, and runs the batch in that slot', async () => {
+    let grant!: (value: unknown) => void;
+    const granted = new Promise((resolve) => (grant = resolve));
+    let receives = 0;
+    const sqs = {
+      send: vi.fn(async (command: unknown) => {
+        if (command instanceof DeleteMessageBatchCommand) return {};
+        return receives++ === 0 ? { Messages: [message('one', 1)] } : await new Promise(() => undefined);
+      }),
+    } as unknown as SQSClient & { send: ReturnType<typeof vi.fn> };
+    const fn = target(async () => ({ ok: true, timedOut: false, value: null, endedAt: Date.now(), durationMs: 1, billedDurationMs: 1, coldStart: false, logs: [] }), () => granted);
+    const poller = new SqsPoller(config, sqs, fn, new TaskLog(), () => undefined, arrivals);
+    poller.start();
+    await vi.waitFor(() => expect(fn.acquireSlot).toHaveBeenCalled());
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sqs.send).not.toHaveBeenCalled();
+    grant(slot);
+    await vi.waitFor(() => expect(fn.invoke).toHaveBeenCalledTimes(1));
+    expect(fn.invoke.mock.calls[0]![2]).toBe(slot);
+    await vi.waitFor(() => expect(slot.release).toHaveBeenCalled());
+    void poller.stop();
+  });
+
 
   it('does not process a batch that arrives after stop() began', async () => {
     let deliver!: () => void;
     const arrived = new Promise<void>((resolve) => (deliver = resolve));
     const sqs = { send: vi.fn(async () => (await arrived, { Messages: [message('late', 1)] })) } as unknown as SQSClient;
     const fn = target(async () => ({ ok: true, value: null }));
-    const poller = new SqsPoller(config, sqs, fn, new TaskLog(), () => undefined);
+    const poller = new SqsPoller(config, sqs, fn, new TaskLog(), () => undefined, arrivals);
     poller.start();
     const stopping = poller.stop();
     deliver();
@@ -150,7 +229,7 @@ describe('SqsPoller with a scripted queue', () => {
     const fn = target(async () => ({ ok: true, timedOut: false, value: null, endedAt: now, durationMs: 1, billedDurationMs: 1, coldStart: true, logs: [] }));
     const tasks = new TaskLog();
     const errors: Error[] = [];
-    const poller = new SqsPoller(config, sqs, fn, tasks, (e) => errors.push(e));
+    const poller = new SqsPoller(config, sqs, fn, tasks, (e) => errors.push(e), arrivals);
     poller.start();
     await vi.waitFor(() => expect(tasks.all()[0]?.outcome).toBe('succeeded'));
     expect(tasks.all()[0]).toMatchObject({ inputs: [{ bucket: 'b', key: 'uploads/one.jpg', attempt: 1, sequencer: 'Sone' }] });
