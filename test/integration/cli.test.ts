@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../lib/local/cli/report.ts';
 import { animatedGif, photoJpeg, truncatedJpeg } from '../fixtures/images.ts';
 import { directEnvironment, directNotificationResources, removeTempDirs, writeTinyAssembly } from '../unit/local/fixtures/tiny-assembly.ts';
-import { presetAssembly, PROJECT_ROOT } from './helpers/assemblies.ts';
+import { failureAppAssembly, presetAssembly, PROJECT_ROOT } from './helpers/assemblies.ts';
 
 const CLI = join(PROJECT_ROOT, 'bin', 'media-kit.js');
 
@@ -139,6 +139,38 @@ describe('media-kit CLI', () => {
     expect(preset.code).toBe(1);
     expect(preset.stderr).toMatch(/UNKNOWN_PRESET/);
   });
+
+  it('run reports a dead letter within its default timeout: visibility timeouts run on the local time scale', async () => {
+    // Wired like the image pipeline: 360 s visibility, 3 receives, so 18 minutes to the DLQ on AWS's clock.
+    const assembly = await failureAppAssembly();
+    const file = join(dir, 'doomed.jpg');
+    writeFileSync(file, 'any bytes: the worker fails transiently whatever it gets');
+    const started = Date.now();
+    const result = await cli(['run', '--json', '--assembly', assembly, '--pipeline', 'image', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/time scale 60x: queue visibility timeouts and retry delays run 60 times faster than on AWS \(a 360 s visibility timeout takes 6 s\); handler timeouts are real/);
+    const report = JSON.parse(result.stdout) as RunReport;
+    expect(report.items).toEqual([
+      expect.objectContaining({ input: file, pipeline: 'image', key: 'uploads/doomed.jpg', status: 'failed', attempts: 3, error: expect.objectContaining({ code: 'DEAD_LETTERED' }) }),
+    ]);
+    expect(report.summary).toMatchObject({ succeeded: 0, failed: 1 });
+    // Three 6 s visibility timeouts, well within the default 300 s.
+    expect(Date.now() - started).toBeLessThan(120_000);
+  }, 240_000);
+
+  it('dev and run take --config, refuse it beside --assembly, and refuse a bad --time-scale', async () => {
+    const config = join(dir, 'kit.json');
+    writeFileSync(config, '{}');
+    const both = await cli(['run', '--assembly', dir, '--config', config, join(dir, 'spin.gif')]);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/USAGE --config changes what is synthesized; with --assembly nothing is/);
+    const missing = await cli(['run', '--config', join(dir, 'no-such.json'), join(dir, 'spin.gif')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/USAGE Cannot read the config file .*no-such\.json/);
+    const scale = await cli(['dev', '--time-scale', '0.5']);
+    expect(scale.code).toBe(1);
+    expect(scale.stderr).toMatch(/USAGE --time-scale takes a number of 1 or more/);
+  }, 60_000);
 
   it('presets lists every preset with its pipelines', async () => {
     const result = await cli(['presets', '--json']);

@@ -1,106 +1,72 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-  type Stats,
-} from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
 
 export interface EnsureAssemblyOptions {
   readonly projectRoot: string;
   readonly preset: string;
-  /** @default `<projectRoot>/.media-kit/assembly/<preset>` */
-  readonly outDir?: string;
+  /** Where assemblies are kept, one directory per input hash. @default `<projectRoot>/.media-kit/assembly` */
+  readonly cacheDir?: string;
   /** A CDK app command replacing cdk.json's (test apps). */
   readonly app?: string;
-  /** Extra context (`-c key=value`), e.g. `config` naming a JSON override of the preset. */
+  /**
+   * Extra context (`-c key=value`). `config` names a JSON override of the preset (as
+   * `cdk synth -c config=F`); its content is part of the input hash.
+   */
   readonly context?: Readonly<Record<string, string>>;
   /** Files and folders (relative to the root) whose changes make the assembly stale. */
   readonly inputs?: readonly string[];
-  /** Synthesize even when the assembly looks fresh. */
-  readonly force?: boolean;
   readonly onProgress?: (line: string) => void;
 }
 
 export interface EnsuredAssembly {
-  /**
-   * This version of the assembly: a directory no later synth replaces or removes while this
-   * process lives (or until {@link release}), so a running runtime keeps loading from it.
-   */
+  /** The assembly of these inputs: written once, never changed afterwards. */
   readonly directory: string;
   readonly synthesized: boolean;
   readonly durationMs: number;
-  /** Gives up this process's hold on {@link directory} early; it is removed by a later synth. */
-  readonly release: () => void;
 }
 
 /** What the CDK app is built from. The runtime and the CLI are not: editing them needs no synth. */
 const DEFAULT_INPUTS = ['bin', 'lib', 'functions', 'cdk.json', 'package-lock.json'];
 const IGNORED = [/^lib\/local\//, /^bin\/media-kit\./, /(^|\/)node_modules\//];
-const STAMP = 'media-kit-stamp.json';
-
-interface Stamp {
-  readonly preset: string;
-  readonly app: string | null;
-  readonly context: Readonly<Record<string, string>>;
-  /** Hash of every input file's path, size and mtime: an edit, an added or a deleted file changes it. */
-  readonly inputsFingerprint: string;
-}
+/** Written last into a finished assembly; without it a directory is a crashed synth's. */
+const COMPLETE = 'media-kit-inputs.json';
+/** Assemblies of a preset not used for this long are removed (the newest one is always kept). */
+const UNUSED_FOR_MS = 7 * 24 * 3600_000;
 
 /**
- * Returns a cloud assembly for the preset, synthesizing it (`cdk synth --all -c preset=P -o DIR`)
- * only when it is missing or its inputs changed. One place per preset, so switching presets never
- * reuses the wrong assembly; a lock keeps parallel callers (test files, a dev session and a run)
- * from synthesizing it at once.
- *
- * Layout: each synth lands in its own version directory `<outDir>.v-<time>-<pid>`, and `<outDir>`
- * is a symlink to the current one, replaced atomically (rename). The caller gets the version
- * directory and holds a lease on it for its lifetime, so a re-synth by another process (a `run`
- * next to a `dev`) never pulls files from under a running runtime; versions nobody holds are
- * removed by the next call.
+ * Returns a cloud assembly for the preset, synthesizing it (`cdk synth --all -c preset=P`) only
+ * when no assembly of the same inputs exists. Assemblies are directories named after the hash of
+ * everything that goes into the synth (preset, app, context, the config file's bytes, and every
+ * input file's path, size and mtime): `<cacheDir>/<preset>-<hash>`. A directory is synthesized
+ * beside its final name and renamed into place when complete, and never changed afterwards, so a
+ * runtime loading from it can never see another synth's files; a lock only keeps parallel callers
+ * (test files, a dev session and a run) from synthesizing the same inputs twice.
  */
 export async function ensureAssembly(options: EnsureAssemblyOptions): Promise<EnsuredAssembly> {
-  const root = resolve(options.projectRoot);
-  const outDir = resolve(options.outDir ?? join(root, '.media-kit', 'assembly', options.preset));
   const started = performance.now();
-  const release = await acquireLock(`${outDir}.lock`, options.onProgress);
-  const staging = `${outDir}.staging-${process.pid}`;
+  const root = resolve(options.projectRoot);
+  const { cacheDir, directory, inputs } = locate(options);
+  mkdirSync(cacheDir, { recursive: true });
+  if (isComplete(directory)) return used(directory, cacheDir, options.preset, false, started);
+  const release = await acquireLock(`${directory}.lock`, options.onProgress);
+  const staging = `${directory}.staging-${process.pid}`;
   try {
-    const wanted: Stamp = {
-      preset: options.preset,
-      app: options.app ?? null,
-      context: options.context ?? {},
-      inputsFingerprint: inputsFingerprint(root, options.inputs ?? DEFAULT_INPUTS),
-    };
-    let synthesized = false;
-    if (options.force || !isFresh(outDir, wanted)) {
-      rmSync(staging, { recursive: true, force: true });
-      options.onProgress?.(`Synthesizing preset '${options.preset}' (cdk synth; bundling functions can take a minute)…`);
-      await runSynth(root, options, staging);
-      if (!existsSync(join(staging, 'manifest.json'))) {
-        throw new LocalRuntimeError(LocalErrorCode.SYNTH_FAILED, `cdk synth wrote no manifest.json to ${staging}`);
-      }
-      writeFileSync(join(staging, STAMP), JSON.stringify(wanted));
-      const version = `${outDir}.v-${Date.now()}-${process.pid}`;
-      renameSync(staging, version);
-      pointAt(outDir, version);
-      synthesized = true;
+    // Another caller may have finished it while this one waited for the lock.
+    if (isComplete(directory)) return used(directory, cacheDir, options.preset, false, started);
+    rmSync(staging, { recursive: true, force: true });
+    options.onProgress?.(`Synthesizing preset '${options.preset}' (cdk synth; bundling functions can take a minute)…`);
+    await runSynth(root, options, staging);
+    if (!existsSync(join(staging, 'manifest.json'))) {
+      throw new LocalRuntimeError(LocalErrorCode.SYNTH_FAILED, `cdk synth wrote no manifest.json to ${staging}`);
     }
-    const directory = realpathSync(outDir);
-    const lease = takeLease(directory);
-    collectGarbage(outDir, directory);
-    return { directory, synthesized, durationMs: performance.now() - started, release: lease };
+    writeFileSync(join(staging, COMPLETE), JSON.stringify(inputs.described, null, 1));
+    // A directory without the completion mark is a synth that crashed before it: never in use.
+    rmSync(directory, { recursive: true, force: true });
+    renameSync(staging, directory);
+    return used(directory, cacheDir, options.preset, true, started);
   } finally {
     // A failed synth leaves nothing behind.
     rmSync(staging, { recursive: true, force: true });
@@ -108,100 +74,62 @@ export async function ensureAssembly(options: EnsureAssemblyOptions): Promise<En
   }
 }
 
-/** Makes `link` a symlink to `target` in one rename, so readers see the old or the new, never neither. */
-function pointAt(link: string, target: string): void {
-  const next = `${link}.next-${process.pid}`;
-  rmSync(next, { force: true });
-  symlinkSync(basename(target), next, 'dir');
-  const current = lstatOrUndefined(link);
-  if (current && !current.isSymbolicLink()) {
-    // A directory from before versioned assemblies: keep it as a version, so whoever loads from it keeps working.
-    renameSync(link, `${link}.v-0-${process.pid}`);
-  }
-  renameSync(next, link);
+/** The directory an assembly of these inputs has (or will have), without synthesizing anything. */
+export function assemblyDirectoryFor(options: EnsureAssemblyOptions): string {
+  return locate(options).directory;
 }
 
-/** In-process holders per version directory; the lease file exists while any holds it. */
-const leases = new Map<string, number>();
-let exitHookInstalled = false;
-
-function leaseFile(version: string, pid = process.pid): string {
-  return `${version}.lease-${pid}`;
+function locate(options: EnsureAssemblyOptions): { cacheDir: string; directory: string; inputs: { hash: string; described: unknown } } {
+  const root = resolve(options.projectRoot);
+  const cacheDir = resolve(options.cacheDir ?? join(root, '.media-kit', 'assembly'));
+  const inputs = describeInputs(root, options);
+  return { cacheDir, directory: join(cacheDir, `${safeName(options.preset)}-${inputs.hash.slice(0, 16)}`), inputs };
 }
 
-function takeLease(version: string): () => void {
-  const count = leases.get(version) ?? 0;
-  leases.set(version, count + 1);
-  if (count === 0) writeFileSync(leaseFile(version), '');
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const held of leases.keys()) rmSync(leaseFile(held), { force: true });
-    });
-  }
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    const left = (leases.get(version) ?? 1) - 1;
-    if (left > 0) {
-      leases.set(version, left);
-      return;
+function isComplete(directory: string): boolean {
+  return existsSync(join(directory, COMPLETE)) && existsSync(join(directory, 'manifest.json'));
+}
+
+/** Marks the directory used now and removes the preset's assemblies nobody used for a week. */
+function used(directory: string, cacheDir: string, preset: string, synthesized: boolean, started: number): EnsuredAssembly {
+  const now = new Date();
+  utimesSync(join(directory, COMPLETE), now, now);
+  const prefix = `${safeName(preset)}-`;
+  for (const entry of readdirSync(cacheDir)) {
+    const path = join(cacheDir, entry);
+    if (!entry.startsWith(prefix) || !/^[0-9a-f]{16}$/.test(entry.slice(prefix.length)) || path === directory) continue;
+    try {
+      if (now.getTime() - statSync(join(path, COMPLETE)).mtimeMs > UNUSED_FOR_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Incomplete (a crashed synth never renamed here) or removed meanwhile.
     }
-    leases.delete(version);
-    rmSync(leaseFile(version), { force: true });
+  }
+  return { directory, synthesized, durationMs: performance.now() - started };
+}
+
+function safeName(preset: string): string {
+  return preset.replace(/[^A-Za-z0-9_.-]+/g, '-');
+}
+
+/** The synth's inputs, described and hashed: the assembly's name. */
+function describeInputs(root: string, options: EnsureAssemblyOptions): { hash: string; described: unknown } {
+  const context = options.context ?? {};
+  let configSha256: string | undefined;
+  if (context.config !== undefined) {
+    try {
+      configSha256 = createHash('sha256').update(readFileSync(resolve(root, context.config))).digest('hex');
+    } catch (error) {
+      throw new LocalRuntimeError(LocalErrorCode.USAGE, `Cannot read the config file ${context.config}: ${(error as Error).message}`, { config: context.config });
+    }
+  }
+  const described = {
+    preset: options.preset,
+    app: options.app ?? null,
+    context,
+    configSha256: configSha256 ?? null,
+    inputsFingerprint: inputsFingerprint(root, options.inputs ?? DEFAULT_INPUTS),
   };
-}
-
-/**
- * Removes versions other than `current` that no live process holds, lease files of dead
- * processes, and staging directories of dead synths. Runs under the preset's lock.
- */
-function collectGarbage(outDir: string, current: string): void {
-  const parent = dirname(outDir);
-  const base = basename(outDir);
-  const entries = readdirSync(parent);
-  const leasesOf = (version: string) =>
-    entries.filter((e) => e.startsWith(`${version}.lease-`)).map((e) => ({ file: join(parent, e), pid: Number(e.slice(version.length + '.lease-'.length)) }));
-  for (const entry of entries) {
-    const path = join(parent, entry);
-    if (entry.startsWith(`${base}.staging-`)) {
-      const pid = Number(entry.slice(`${base}.staging-`.length));
-      if (pid !== process.pid && !pidAlive(pid)) rmSync(path, { recursive: true, force: true });
-      continue;
-    }
-    if (!/^\S+\.v-\d+-\d+$/.test(entry) || !entry.startsWith(`${base}.v-`)) continue;
-    const live = leasesOf(entry).filter((lease) => {
-      if (pidAlive(lease.pid)) return true;
-      rmSync(lease.file, { force: true });
-      return false;
-    });
-    if (path !== current && live.length === 0) rmSync(path, { recursive: true, force: true });
-  }
-}
-
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-function isFresh(outDir: string, wanted: Stamp): boolean {
-  const stampPath = join(outDir, STAMP);
-  if (!existsSync(stampPath) || !existsSync(join(outDir, 'manifest.json'))) return false;
-  try {
-    const stamp = JSON.parse(readFileSync(stampPath, 'utf8')) as Partial<Stamp>;
-    return (
-      stamp.preset === wanted.preset &&
-      stamp.app === wanted.app &&
-      JSON.stringify(stamp.context ?? {}) === JSON.stringify(wanted.context) &&
-      stamp.inputsFingerprint === wanted.inputsFingerprint
-    );
-  } catch {
-    return false;
-  }
+  return { hash: createHash('sha256').update(JSON.stringify(described)).digest('hex'), described };
 }
 
 function inputsFingerprint(root: string, inputs: readonly string[]): string {
@@ -267,7 +195,6 @@ function runSynth(root: string, options: EnsureAssemblyOptions, outDir: string):
 
 /** A directory as a lock (mkdir is atomic); a lock whose owner process died is taken over. */
 async function acquireLock(path: string, onProgress?: (line: string) => void): Promise<() => void> {
-  mkdirSync(dirname(path), { recursive: true });
   let announced = false;
   const deadline = Date.now() + 15 * 60_000;
   for (;;) {
@@ -286,7 +213,7 @@ async function acquireLock(path: string, onProgress?: (line: string) => void): P
       throw new LocalRuntimeError(LocalErrorCode.SYNTH_FAILED, `Another process has held ${path} for 15 minutes`);
     }
     if (!announced) {
-      onProgress?.('Waiting for another synth of this preset to finish…');
+      onProgress?.('Waiting for another synth of these inputs to finish…');
       announced = true;
     }
     await new Promise((r) => setTimeout(r, 300));
@@ -299,12 +226,12 @@ function ownerAlive(lock: string): boolean {
     pid = Number(readFileSync(join(lock, 'owner'), 'utf8'));
   } catch {
     // Just created by its owner, who has not written the pid yet: treat as alive.
-    return Date.now() - statSync(lock).mtimeMs < 5_000;
+    try {
+      return Date.now() - statSync(lock).mtimeMs < 5_000;
+    } catch {
+      return false;
+    }
   }
-  return pidAlive(pid);
-}
-
-function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -14,6 +14,10 @@ export interface BootOptions {
   readonly port?: number;
   /** Run this assembly as is instead of synthesizing the preset. */
   readonly assembly?: string;
+  /** A JSON override of the preset, as `cdk synth -c config=F` takes it (a path from the current directory). */
+  readonly config?: string;
+  /** How much faster than on AWS visibility timeouts and retry delays run (1: real time). */
+  readonly timeScale: number;
   readonly onError?: (error: Error) => void;
 }
 
@@ -21,23 +25,32 @@ export interface BootOptions {
 export async function bootRuntime(options: BootOptions): Promise<LocalRuntime> {
   let directory: string;
   if (options.assembly) {
+    if (options.config) {
+      throw new LocalRuntimeError(LocalErrorCode.USAGE, '--config changes what is synthesized; with --assembly nothing is: give one or the other');
+    }
     directory = resolve(options.assembly);
   } else {
     if (!presetNames().includes(options.preset)) {
       throw new LocalRuntimeError(LocalErrorCode.UNKNOWN_PRESET, `Unknown preset '${options.preset}' (choose one of: ${presetNames().join(', ')})`);
     }
-    const assembly = await ensureAssembly({ projectRoot: PROJECT_ROOT, preset: options.preset, onProgress: (line) => progress(dim(line)) });
+    const assembly = await ensureAssembly({
+      projectRoot: PROJECT_ROOT,
+      preset: options.preset,
+      ...(options.config ? { context: { config: resolve(options.config) } } : {}),
+      onProgress: (line) => progress(dim(line)),
+    });
     directory = assembly.directory;
     progress(
       assembly.synthesized
         ? `synthesized preset '${options.preset}' in ${(assembly.durationMs / 1000).toFixed(1)} s`
-        : `assembly for preset '${options.preset}' is up to date ${dim(`(${directory})`)}`,
+        : `assembly for preset '${options.preset}'${options.config ? ` with ${options.config}` : ''} is up to date ${dim(`(${directory})`)}`,
     );
   }
   const started = performance.now();
   const runtime = await LocalRuntime.start({
     assemblyDirectory: directory,
     port: options.port,
+    timeScale: options.timeScale,
     onWarning: (message) => progress(yellow(message)),
     onError: options.onError ?? ((error) => progress(yellow(`error: ${error.message}`))),
   });
@@ -46,6 +59,12 @@ export async function bootRuntime(options: BootOptions): Promise<LocalRuntime> {
   progress(
     `runtime up in ${Math.round(performance.now() - started)} ms: ${functions} function${functions === 1 ? '' : 's'}, ` +
       `${runtime.pipelines.length} pipeline${runtime.pipelines.length === 1 ? '' : 's'} ${dim(`(${notNeeded} resources not needed locally: IAM, policies, logs, alarms)`)}`,
+  );
+  progress(
+    options.timeScale > 1
+      ? `time scale ${options.timeScale}x: queue visibility timeouts and retry delays run ${options.timeScale} times faster than on AWS ` +
+          `(a 360 s visibility timeout takes ${Math.max(1, Math.round(360 / options.timeScale))} s); handler timeouts are real ${dim('(--time-scale 1: real time)')}`
+      : `real time: visibility timeouts and retry delays as on AWS ${dim('(--time-scale N runs them N times faster)')}`,
   );
   return runtime;
 }

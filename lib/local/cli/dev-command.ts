@@ -12,6 +12,8 @@ export interface DevOptions {
   readonly preset: string;
   readonly port: number;
   readonly assembly?: string;
+  readonly config?: string;
+  readonly timeScale: number;
   /** Skip the demo uploads. */
   readonly noDemo: boolean;
 }
@@ -21,7 +23,7 @@ const DEMOS: Record<string, () => Promise<DemoInput[]>> = { image: imageDemoInpu
 
 /** `media-kit dev` (`npm start`): boot, show the demo inputs' outcomes, serve until Ctrl-C. */
 export async function devCommand(options: DevOptions): Promise<number> {
-  const runtime = await bootRuntime({ preset: options.preset, port: options.port, assembly: options.assembly });
+  const runtime = await bootRuntime(options);
   const journalPath = join(STATE_DIR, 'dev-tasks.jsonl');
   const journal = journalTasks(runtime, journalPath);
   let devConsole: RunningConsole | undefined;

@@ -8,16 +8,20 @@ import { presetsCommand } from './presets-command.ts';
 import { runCommand } from './run-command.ts';
 import { sampleCommand } from './sample-command.ts';
 import { uploadCommand } from './upload-command.ts';
+import { RUN_TIME_SCALE, validTimeScale } from '../time-scale.ts';
 
 const USAGE = `media-kit — run the kit's pipelines on this machine (loopback only)
 
-  media-kit dev     [--preset P] [--port N] [--no-demo]      boot, run the demo inputs, serve until Ctrl-C
-  media-kit run     [--preset P] [--pipeline ID] [--out DIR] [--json] [--timeout S] FILE...
+  media-kit dev     [--preset P] [--config F] [--port N] [--no-demo]   boot, run the demo inputs, serve until Ctrl-C
+  media-kit run     [--preset P] [--config F] [--pipeline ID] [--out DIR] [--json] [--timeout S] FILE...
   media-kit upload  [--pipeline ID] FILE...                    into a running dev runtime
   media-kit presets [--json]                                   presets and the pipelines each enables
   media-kit sample  battle [--seed N] [--players N] [--enemies N] [--actions N] [--out FILE]   a valid battle log
   media-kit console                                            the dev runtime's console URL (opens a browser when there is one)
 
+  --config F        JSON overriding the preset, as \`cdk synth -c config=F\`
+  --time-scale N    run queue visibility timeouts and retry delays N times faster than on AWS
+                    (handler timeouts stay real); run: ${RUN_TIME_SCALE}, dev: 1 (real time)
   --assembly DIR    run an existing cloud assembly instead of synthesizing the preset
 Pipelines: image, video, settlement, inference. Default preset: ${DEFAULT_PRESET}.
 Exit codes (run): 0 all succeeded, 2 some failed, 1 runtime error or timeout.`;
@@ -39,6 +43,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         timeout: { type: 'string', default: '300' },
         assembly: { type: 'string' },
+        config: { type: 'string' },
+        'time-scale': { type: 'string' },
         'no-demo': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -47,13 +53,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(USAGE);
       return command === undefined ? 1 : 0;
     }
-    const common = { preset: values.preset, ...(values.assembly ? { assembly: values.assembly } : {}) };
+    const common = {
+      preset: values.preset,
+      ...(values.assembly ? { assembly: values.assembly } : {}),
+      ...(values.config ? { config: values.config } : {}),
+    };
     switch (command) {
       case 'dev':
-        return await devCommand({ ...common, port: wholeNumber(values.port ?? '4566', '--port'), noDemo: values['no-demo'] });
+        return await devCommand({ ...common, port: wholeNumber(values.port ?? '4566', '--port'), noDemo: values['no-demo'], timeScale: timeScale(values['time-scale'], 1) });
       case 'run':
         return await runCommand({
           ...common,
+          timeScale: timeScale(values['time-scale'], RUN_TIME_SCALE),
           files: positionals,
           ...(values.pipeline ? { pipeline: values.pipeline } : {}),
           ...(values.out ? { out: values.out } : {}),
@@ -79,6 +90,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return 1;
   }
+}
+
+function timeScale(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!validTimeScale(n)) throw new LocalRuntimeError(LocalErrorCode.USAGE, `--time-scale takes a number of 1 or more (1 is real time), not '${value}'`);
+  return n;
 }
 
 /** A non-negative integer: `--timeout 0` (report at once what is not terminal) and `--port 0` (any free port) are meaningful. */

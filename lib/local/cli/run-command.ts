@@ -13,6 +13,8 @@ export interface RunOptions {
   readonly json: boolean;
   readonly timeoutSeconds: number;
   readonly assembly?: string;
+  readonly config?: string;
+  readonly timeScale: number;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface RunOptions {
 export async function runCommand(options: RunOptions): Promise<number> {
   const inputs = readInputs(options.files, options.pipeline, { ownPipelines: options.assembly !== undefined });
   const started = performance.now();
-  const runtime = await bootRuntime({ preset: options.preset, assembly: options.assembly });
+  const runtime = await bootRuntime(options);
   try {
     const routes = inputs.map((input) => routeFor(runtime.pipelines, input.pipeline, options.preset));
     // The deadline covers the uploads too: an upload whose event never became a task must not hang `run`.

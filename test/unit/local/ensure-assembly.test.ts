@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureAssembly } from '../../../lib/local/assembly/ensure-assembly.ts';
+import { assemblyDirectoryFor, ensureAssembly } from '../../../lib/local/assembly/ensure-assembly.ts';
 import { loadAssembly } from '../../../lib/local/assembly/load-assembly.ts';
 import { LocalErrorCode } from '../../../lib/local/errors.ts';
 import { removeTempDirs, tempDir } from './fixtures/tiny-assembly.ts';
@@ -10,7 +10,7 @@ import { PROJECT_ROOT } from '../../../lib/pipelines/paths.ts';
 const ROOT = PROJECT_ROOT;
 
 /** A one-bucket CDK app written for the test, so synth takes seconds and touches nothing shared. */
-function tinyApp(): { app: string; input: string; extra: string; outDir: string } {
+function tinyApp(): { app: string; input: string; extra: string; cacheDir: string; config: string } {
   const dir = tempDir('synth-');
   const app = join(dir, 'app.mjs');
   writeFileSync(
@@ -25,57 +25,72 @@ function tinyApp(): { app: string; input: string; extra: string; outDir: string 
   const extra = join(dir, 'inputs', 'extra.json');
   mkdirSync(dirname(extra), { recursive: true });
   writeFileSync(extra, '{}');
-  return { app: `node ${relative(ROOT, app)}`, input: relative(ROOT, app), extra: relative(ROOT, dirname(extra)), outDir: join(dir, 'assembly') };
+  const config = join(dir, 'config.json');
+  writeFileSync(config, '{"a":1}');
+  return { app: `node ${relative(ROOT, app)}`, input: relative(ROOT, app), extra: relative(ROOT, dirname(extra)), cacheDir: join(dir, 'assemblies'), config };
 }
-
-
-const siblings = (outDir: string) => readdirSync(dirname(outDir)).filter((e) => e.startsWith(`${basename(outDir)}.`));
 
 afterAll(removeTempDirs);
 
 describe('ensureAssembly', () => {
-  it('synthesizes when missing, reuses while fresh, and synthesizes again when an input changes or is deleted', async () => {
-    const { app, input, extra, outDir } = tinyApp();
-    const options = { projectRoot: ROOT, preset: 'p1', app, inputs: [input, extra], outDir };
+  it('names each assembly after its inputs: reused while they are unchanged, a new directory when one changes', async () => {
+    const { app, input, extra, cacheDir, config } = tinyApp();
+    const options = { projectRoot: ROOT, preset: 'p1', app, inputs: [input, extra], cacheDir };
     const first = await ensureAssembly(options);
     expect(first.synthesized).toBe(true);
+    expect(basename(first.directory)).toMatch(/^p1-[0-9a-f]{16}$/);
+    expect(first.directory).toBe(assemblyDirectoryFor(options));
     expect(loadAssembly(first.directory).stacks.map((s) => s.stackName)).toEqual(['Tiny-p1']);
-    // The preset's directory names the current version.
-    expect(loadAssembly(outDir).stacks.map((s) => s.stackName)).toEqual(['Tiny-p1']);
+    expect(await ensureAssembly(options)).toMatchObject({ synthesized: false, directory: first.directory });
 
-    const again = await ensureAssembly(options);
-    expect(again).toMatchObject({ synthesized: false, directory: first.directory });
-
+    // Every input of the synth is part of the name (computed without synthesizing).
+    const names = new Set([first.directory]);
+    const name = (changes: Partial<typeof options> & { context?: Record<string, string> } = {}) => {
+      const directory = assemblyDirectoryFor({ ...options, ...changes });
+      expect(names.has(directory)).toBe(false);
+      names.add(directory);
+    };
+    name({ preset: 'p2' });
+    name({ app: `${app} --extra` });
+    name({ context: { config } });
+    writeFileSync(config, '{"a":2}'); // the config file counts by its content, not its name
+    name({ context: { config } });
+    rmSync(join(ROOT, extra, 'extra.json'));
+    name();
     const later = new Date(Date.now() + 5_000);
     utimesSync(join(ROOT, input), later, later);
+    name();
+
     const touched = await ensureAssembly(options);
     expect(touched.synthesized).toBe(true);
-    expect(touched.directory).not.toBe(first.directory);
-    // This process still holds the first version: a runtime loading from it keeps working.
+    expect(touched.directory).toBe([...names].at(-1));
+    // The earlier assembly is untouched: a runtime loading from it keeps working.
     expect(loadAssembly(first.directory).stacks.map((s) => s.stackName)).toEqual(['Tiny-p1']);
+    // Nothing but finished assemblies is left: no lock, no staging directory.
+    expect(readdirSync(cacheDir).sort()).toEqual([basename(first.directory), basename(touched.directory)].sort());
+  }, 120_000);
 
-    rmSync(join(ROOT, extra, 'extra.json'));
-    const deleted = await ensureAssembly(options);
-    expect(deleted.synthesized).toBe(true);
-
-    // Another preset into the same place is never mistaken for this one.
-    const other = await ensureAssembly({ ...options, preset: 'p2' });
-    expect(other.synthesized).toBe(true);
-    expect(loadAssembly(outDir).stacks.map((s) => s.stackName)).toEqual(['Tiny-p2']);
-
-    // Versions nobody holds any more are removed by the next call; held ones stay.
-    for (const held of [first, again, touched, deleted]) held.release();
-    await ensureAssembly({ ...options, preset: 'p2' });
-    expect(existsSync(first.directory)).toBe(false);
-    expect(existsSync(touched.directory)).toBe(false);
-    expect(existsSync(other.directory)).toBe(true);
-    expect(siblings(outDir).filter((e) => !e.includes('.lease-'))).toEqual([basename(other.directory)]);
-  }, 90_000);
-
-  it('reports a failing synth with its output and leaves no staging directory behind', async () => {
-    const { input, outDir } = tinyApp();
-    const failing = ensureAssembly({ projectRoot: ROOT, preset: 'p', app: 'node -e "process.exit(3)"', inputs: [input], outDir });
-    await expect(failing).rejects.toMatchObject({ code: LocalErrorCode.SYNTH_FAILED });
-    expect(siblings(outDir)).toEqual([]);
+  it('synthesizes inputs once when callers ask at the same time', async () => {
+    const { app, input, cacheDir } = tinyApp();
+    const options = { projectRoot: ROOT, preset: 'p', app, inputs: [input], cacheDir };
+    const [a, b] = await Promise.all([ensureAssembly(options), ensureAssembly(options)]);
+    expect(a.directory).toBe(b.directory);
+    expect([a.synthesized, b.synthesized].sort()).toEqual([false, true]);
   }, 60_000);
+
+  it('reports a failing synth with its output and leaves nothing behind', async () => {
+    const { input, cacheDir } = tinyApp();
+    const failing = ensureAssembly({ projectRoot: ROOT, preset: 'p', app: 'node -e "process.exit(3)"', inputs: [input], cacheDir });
+    await expect(failing).rejects.toMatchObject({ code: LocalErrorCode.SYNTH_FAILED });
+    expect(readdirSync(cacheDir)).toEqual([]);
+    expect(existsSync(cacheDir)).toBe(true);
+  }, 60_000);
+
+  it('refuses a config file it cannot read, naming it', async () => {
+    const { app, input, cacheDir } = tinyApp();
+    await expect(ensureAssembly({ projectRoot: ROOT, preset: 'p', app, inputs: [input], cacheDir, context: { config: '/nonexistent/kit.json' } })).rejects.toMatchObject({
+      code: LocalErrorCode.USAGE,
+      message: expect.stringContaining('/nonexistent/kit.json'),
+    });
+  });
 });
