@@ -123,7 +123,7 @@ export class LocalRuntime {
       const httpPorts = new Map(http.endpoints.map((e) => [`${e.stackName}/${e.logicalId}`, e.port]));
       runtime.index = new ResourceIndex(assembly, { region, accountId: LOCAL_ACCOUNT_ID, sqsPort: s3sqs.port, httpPorts });
       await runtime.boot();
-      wireHttpEndpoints(http.endpoints, http.attach, runtime.index, (nameOrArn) => runtime.hostByNameOrArn(nameOrArn), (m) => runtime.warn(m), runtime.tasks);
+      wireHttpEndpoints(http.endpoints, http.attach, runtime.index, (nameOrArn) => runtime.hostByNameOrArn(nameOrArn), runtime.tasks);
       return runtime;
     } catch (error) {
       await runtime.stop();

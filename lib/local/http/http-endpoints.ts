@@ -9,6 +9,7 @@ import type { ResourceIndex } from '../resources/resource-index.ts';
 import type { TaskLog } from '../tasks/task-log.ts';
 import { fromHandlerResult, toHttpEventV2 } from './http-event.ts';
 import { matchRoute, parseRouteKey, type RouteKey } from './route-key.ts';
+import { verifySigV4, type IamCaller } from './sigv4-auth.ts';
 
 export type HttpEndpointKind = 'function-url' | 'http-api';
 
@@ -93,6 +94,41 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
+/** How a route or function URL authorizes: served open, or a SigV4 signature checked locally. */
+type LocalAuth = { readonly kind: 'none' } | { readonly kind: 'iam'; readonly service: 'execute-api' | 'lambda' };
+
+/**
+ * The authorization a route or function URL declares, as the runtime enforces it. AWS_IAM is
+ * checked (SigV4 with the local credentials); JWT and Lambda authorizers are refused at start,
+ * because serving such a route open would hide that it is protected on AWS.
+ */
+function localAuth(declared: unknown, service: 'execute-api' | 'lambda', what: string): LocalAuth {
+  if (declared === undefined || declared === null || declared === 'NONE') return { kind: 'none' };
+  if (declared === 'AWS_IAM') return { kind: 'iam', service };
+  throw new LocalRuntimeError(
+    LocalErrorCode.RESOURCE_UNSUPPORTED,
+    `${what} uses ${String(declared)} authorization, which the local runtime cannot check (it checks AWS_IAM signatures); ` +
+      'it would otherwise be served open. Use AWS_IAM or NONE for local runs',
+    { authorization: String(declared) },
+  );
+}
+
+/**
+ * Checks a request against its route's authorization: the caller (undefined when open), or false
+ * after answering 403 as API Gateway and function URLs do, with the reason.
+ */
+async function authorize(auth: LocalAuth, req: IncomingMessage, body: Buffer, res: ServerResponse, index: ResourceIndex): Promise<IamCaller | undefined | false> {
+  if (auth.kind === 'none') return undefined;
+  const result = await verifySigV4({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers }, body, {
+    service: auth.service,
+    region: index.environment.region,
+    accountId: index.environment.accountId,
+  });
+  if (result.ok) return result.caller;
+  send(res, 403, { message: result.message });
+  return false;
+}
+
 async function respond(res: ServerResponse, host: FunctionHost, event: unknown, kind: HttpEndpointKind, tasks: TaskLog, source: string, requestId: string): Promise<void> {
   // Recorded like every other invocation: timings, memory and logs in the task log and the journal.
   const record = tasks.started({ function: host.spec.name, requestId, source, inputs: [], attempt: 1, batchSize: 1, memoryMb: host.spec.memoryMb });
@@ -114,6 +150,7 @@ async function respond(res: ServerResponse, host: FunctionHost, event: unknown, 
 interface ApiRoute {
   readonly routeKey: RouteKey;
   readonly host: FunctionHost;
+  readonly auth: LocalAuth;
 }
 
 /** Attaches each endpoint's routes: function URL → its function; HTTP API routes → their integrations. */
@@ -122,7 +159,6 @@ export function wireHttpEndpoints(
   attach: (id: string, handler: RequestHandler) => void,
   index: ResourceIndex,
   hostFor: (nameOrArn: string) => FunctionHost | undefined,
-  warn: (message: string) => void,
   tasks: TaskLog,
 ): void {
   for (const endpoint of endpoints) {
@@ -133,10 +169,13 @@ export function wireHttpEndpoints(
       const target = String(prop('TargetFunctionArn'));
       const host = hostFor(target);
       if (!host) throw new LocalRuntimeError(LocalErrorCode.RESOURCE_UNSUPPORTED, `Function URL ${logicalId} targets ${target}, which cannot run locally`);
-      if (prop('AuthType') === 'AWS_IAM') warn(`Function URL ${logicalId} uses AWS_IAM auth, which the local runtime does not check`);
+      const auth = localAuth(prop('AuthType'), 'lambda', `Function URL ${logicalId} in ${stackName}`);
       attach(id, async (req, body, res) => {
+        const caller = await authorize(auth, req, body, res, index);
+        if (caller === false) return;
         const requestId = randomUUID();
         const event = toHttpEventV2(req, body, {
+          ...(caller ? { iam: caller } : {}),
           routeKey: '$default',
           stage: '$default',
           apiId: logicalId.toLowerCase(),
@@ -157,8 +196,7 @@ export function wireHttpEndpoints(
     for (const route of index.resourcesOfType('AWS::ApiGatewayV2::Route')) {
       const routeProp = (name: string) => index.property(route.stackName, route.logicalId, name);
       if (routeProp('ApiId') !== apiId) continue;
-      const authorization = routeProp('AuthorizationType');
-      if (authorization && authorization !== 'NONE') warn(`Route ${String(routeProp('RouteKey'))} of ${logicalId} uses ${String(authorization)} authorization, which the local runtime does not check`);
+      const auth = localAuth(routeProp('AuthorizationType'), 'execute-api', `Route ${String(routeProp('RouteKey'))} (${route.logicalId}) of ${logicalId} in ${stackName}`);
       const integrationId = String(routeProp('Target') ?? '').replace(/^integrations\//, '');
       const integration = index
         .resourcesOfType('AWS::ApiGatewayV2::Integration')
@@ -175,7 +213,7 @@ export function wireHttpEndpoints(
       const functionArn = /functions\/(.+)\/invocations$/.exec(uri)?.[1] ?? uri;
       const host = hostFor(functionArn);
       if (!host) throw new LocalRuntimeError(LocalErrorCode.RESOURCE_UNSUPPORTED, `Integration ${integration.logicalId} targets ${functionArn}, which cannot run locally`);
-      routes.push({ routeKey: parseRouteKey(String(routeProp('RouteKey'))), host });
+      routes.push({ routeKey: parseRouteKey(String(routeProp('RouteKey'))), host, auth });
     }
     const prefix = stage === '$default' ? '' : `/${stage}`;
     attach(id, async (req, body, res) => {
@@ -189,8 +227,11 @@ export function wireHttpEndpoints(
         send(res, 404, { message: 'Not Found' });
         return;
       }
+      const caller = await authorize(match.route.auth, req, body, res, index);
+      if (caller === false) return;
       const requestId = randomUUID();
       const event = toHttpEventV2(req, body, {
+        ...(caller ? { iam: caller } : {}),
         routeKey: match.route.routeKey.key,
         stage,
         apiId,

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { IamCaller } from './sigv4-auth.ts';
 
 export interface HttpEventOptions {
   readonly routeKey: string;
@@ -8,6 +9,8 @@ export interface HttpEventOptions {
   readonly domainName: string;
   readonly pathParameters: Record<string, string>;
   readonly requestId: string;
+  /** The verified caller of an AWS_IAM route: `requestContext.authorizer.iam`, as API Gateway fills it. */
+  readonly iam?: IamCaller;
 }
 
 const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|.*\+json|.*\+xml)/i;
@@ -47,6 +50,7 @@ export function toHttpEventV2(req: IncomingMessage, body: Buffer, options: HttpE
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: options.requestId,
+      ...(options.iam ? { authorizer: { iam: { ...options.iam, cognitoIdentity: null, principalOrgId: null } } } : {}),
       routeKey: options.routeKey,
       stage: options.stage,
       time: now.toUTCString(),

@@ -1,4 +1,7 @@
+import { createHash, createHmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localCredentials } from '../../../lib/local/emulators/loopback.ts';
 import { matchRoute, parseRouteKey } from '../../../lib/local/http/route-key.ts';
 import { LocalRuntime } from '../../../lib/local/runtime.ts';
 import { listeningSockets } from '../../integration/helpers/listening-sockets.ts';
@@ -97,6 +100,120 @@ describe('function URLs and HTTP APIs', () => {
     expect((await fetch(`${base}/items/42`, { method: 'DELETE' })).status).toBe(404);
     expect(listeningSockets().filter((s) => s.address !== '127.0.0.1')).toEqual([]);
     expect(warnings).toEqual([]);
+  });
+});
+
+/** The SDK's signer, as a client (the CLI, an SDK app) signs a request with the local credentials. */
+type Data = string | ArrayBuffer | ArrayBufferView;
+const bytes = (data: Data) => (typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data));
+class Sha256 {
+  private readonly hash;
+  constructor(secret?: Data) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: Data): void {
+    this.hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+async function signedFetch(url: string, init: { method: string; body?: string; service: string; secret?: string; date?: Date; sendBody?: string }): Promise<Response> {
+  const target = new URL(url);
+  const credentials = { ...localCredentials(), ...(init.secret ? { secretAccessKey: init.secret } : {}) };
+  const signer = new SignatureV4({ credentials, region: 'us-east-1', service: init.service, sha256: Sha256 });
+  const query: Record<string, string> = {};
+  for (const [k, v] of target.searchParams) query[k] = v;
+  const signed = await signer.sign(
+    {
+      method: init.method,
+      protocol: 'http:',
+      hostname: target.hostname,
+      port: Number(target.port),
+      path: target.pathname,
+      query,
+      headers: { host: target.host, 'content-type': 'application/json' },
+      ...(init.body ? { body: init.body } : {}),
+    },
+    init.date ? { signingDate: init.date } : {},
+  );
+  const body = init.sendBody ?? init.body;
+  return fetch(url, { method: init.method, headers: signed.headers, ...(body ? { body } : {}) });
+}
+
+describe('IAM and JWT authorization', () => {
+  let runtime: LocalRuntime;
+  const iamRoute = (key: string, id: string) => ({
+    Type: 'AWS::ApiGatewayV2::Route',
+    Properties: { ApiId: { Ref: 'Http' }, RouteKey: key, AuthorizationType: 'AWS_IAM', Target: { 'Fn::Join': ['', ['integrations/', { Ref: id }]] } },
+  });
+  const resources = (extra: Record<string, unknown> = {}) => ({
+    ApiUrl: { Type: 'AWS::Lambda::Url', Properties: { TargetFunctionArn: { 'Fn::GetAtt': ['Api', 'Arn'] }, AuthType: 'AWS_IAM' } },
+    Http: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'kit', ProtocolType: 'HTTP' } },
+    Integration: {
+      Type: 'AWS::ApiGatewayV2::Integration',
+      Properties: { ApiId: { Ref: 'Http' }, IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': ['Api', 'Arn'] }, PayloadFormatVersion: '2.0' },
+    },
+    TasksRoute: iamRoute('POST /tasks', 'Integration'),
+    ...extra,
+  });
+  const WHO = `exports.handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ iam: event.requestContext.authorizer?.iam ?? null, body: event.body ?? null }) });`;
+  beforeAll(async () => {
+    const dir = writeTinyAssembly({ functions: [{ logicalId: 'Api', source: WHO }], resources: resources() });
+    runtime = await LocalRuntime.start({ assemblyDirectory: dir });
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
+  it('checks AWS_IAM routes locally: signed with the local credentials passes, unsigned or badly signed gets 403', async () => {
+    const base = runtime.httpEndpoints.find((e) => e.kind === 'http-api')!.url;
+    const ok = await signedFetch(`${base}/tasks?dry=1`, { method: 'POST', body: '{"a":1}', service: 'execute-api' });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({
+      body: '{"a":1}',
+      iam: expect.objectContaining({ accessKey: 'local', accountId: '000000000000', userArn: 'arn:aws:iam::000000000000:user/local' }),
+    });
+    const unsigned = await fetch(`${base}/tasks`, { method: 'POST', body: '{}' });
+    expect(unsigned.status).toBe(403);
+    expect(((await unsigned.json()) as { message: string }).message).toMatch(/Missing Authentication Token/);
+    const wrongKey = await signedFetch(`${base}/tasks`, { method: 'POST', body: '{}', service: 'execute-api', secret: 'not-the-local-secret' });
+    expect(wrongKey.status).toBe(403);
+    expect(((await wrongKey.json()) as { message: string }).message).toMatch(/signature we calculated does not match/);
+    const stale = await signedFetch(`${base}/tasks`, { method: 'POST', body: '{}', service: 'execute-api', date: new Date(Date.now() - 3_600_000) });
+    expect(stale.status).toBe(403);
+    const wrongService = await signedFetch(`${base}/tasks`, { method: 'POST', body: '{}', service: 'lambda' });
+    expect(wrongService.status).toBe(403);
+    // A body swapped after signing no longer matches.
+    const swapped = await signedFetch(`${base}/tasks`, { method: 'POST', body: '{"a":1}', sendBody: '{"a":2}', service: 'execute-api' });
+    expect(swapped.status).toBe(403);
+    // Only the one signed request reached the function.
+    expect(runtime.tasks.all().filter((r) => r.source.startsWith('http:')).length).toBe(1);
+  });
+
+  it('checks a function URL with AuthType AWS_IAM the same way (service lambda)', async () => {
+    const url = runtime.httpEndpoints.find((e) => e.kind === 'function-url')!.url;
+    expect((await fetch(url)).status).toBe(403);
+    expect((await signedFetch(url, { method: 'GET', service: 'lambda' })).status).toBe(200);
+  });
+
+  it('refuses to start a route with a JWT or Lambda authorizer, naming it, rather than serve it open', async () => {
+    for (const authorization of ['JWT', 'CUSTOM']) {
+      const dir = writeTinyAssembly({
+        functions: [{ logicalId: 'Api', source: WHO }],
+        resources: resources({
+          Admin: {
+            Type: 'AWS::ApiGatewayV2::Route',
+            Properties: { ApiId: { Ref: 'Http' }, RouteKey: 'GET /admin', AuthorizationType: authorization, Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'Integration' }]] } },
+          },
+        }),
+      });
+      await expect(LocalRuntime.start({ assemblyDirectory: dir })).rejects.toMatchObject({
+        code: 'RESOURCE_UNSUPPORTED',
+        message: expect.stringContaining(`Route GET /admin (Admin) of Http in Tiny uses ${authorization} authorization, which the local runtime cannot check`),
+      });
+    }
   });
 });
 

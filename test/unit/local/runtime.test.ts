@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
   HeadObjectCommand,
@@ -191,6 +193,36 @@ describe('LocalRuntime start', () => {
     const start = LocalRuntime.start({ assemblyDirectory: dir });
     await expect(start).rejects.toThrow(LocalRuntimeError);
     await expect(start).rejects.toThrow(/Alerts \(AWS::SNS::Topic\).*does not emulate AWS::SNS::Topic/);
+  });
+
+  it('fails naming a trigger of a function that the runtime cannot run, instead of never delivering its events', async () => {
+    const dir = writeTinyAssembly({
+      functions: [{ logicalId: 'Listener', source: 'exports.handler = async () => 1;' }],
+      resources: {
+        Alerts: { Type: 'AWS::SNS::Topic', Properties: {} },
+        AlertsToListener: {
+          Type: 'AWS::SNS::Subscription',
+          Properties: { TopicArn: { Ref: 'Alerts' }, Protocol: 'lambda', Endpoint: { 'Fn::GetAtt': ['Listener', 'Arn'] } },
+        },
+      },
+    });
+    await expect(LocalRuntime.start({ assemblyDirectory: dir })).rejects.toMatchObject({
+      code: 'RESOURCE_UNSUPPORTED',
+      message: expect.stringContaining('The local runtime cannot run AWS::SNS::Subscription AlertsToListener (names Listener) in Tiny'),
+    });
+  });
+
+  it('refuses a function built for the other architecture, with the fix in the message', async () => {
+    const other = process.arch === 'arm64' ? 'x86_64' : 'arm64';
+    const dir = writeTinyAssembly({ functions: [{ logicalId: 'Fn', source: 'exports.handler = async () => 1;' }] });
+    const template = join(dir, 'Tiny.template.json');
+    const parsed = JSON.parse(readFileSync(template, 'utf8')) as { Resources: { Fn: { Properties: Record<string, unknown> } } };
+    parsed.Resources.Fn.Properties.Architectures = [other];
+    writeFileSync(template, JSON.stringify(parsed));
+    await expect(LocalRuntime.start({ assemblyDirectory: dir })).rejects.toMatchObject({
+      code: 'ARCHITECTURE_MISMATCH',
+      message: expect.stringMatching(new RegExp(`Fn in Tiny is built for ${other} .*set "architecture": "${other === 'arm64' ? 'x86_64' : 'arm64'}" in your config`)),
+    });
   });
 });
 
