@@ -1,23 +1,27 @@
 /**
- * Local runtime benchmark (not a test): 500 small images uploaded to the image pipeline running in
- * the local runtime, beside the same 500 transcoded by the core directly in this process, in the
- * same run. Prints upload-to-result latency p50/p99, throughput and their ratios, plus the
- * per-task overhead of the runtime measured one upload at a time; writes JSON to bench/results/.
+ * Local runtime benchmark (not a test), in two parts, each against baselines measured in the same run.
  *
- * Two more columns attribute the difference. "bundle in-process" runs the function's own bundle in
- * this process (no queue, no notification, no worker), fed the same SQS events: what the pipeline
- * itself costs (reading the input, writing renditions and a manifest through S3). "bundle in
- * workers" sends those events straight to the runtime's execution environments (worker threads,
- * no queue, no notification): what isolation costs. The rest is the queue and event machinery.
+ * 1. Execution environments: a trivial handler called in this process, in a worker thread (the
+ *    runtime's previous environment, kept in bench/local/worker-environment.ts for this side by
+ *    side) and in a process of its own (the runtime's environment): cold start and warm invocation
+ *    latency, and the warm overhead over the in-process call.
  *
- *   npx tsx bench/local/run.ts [--count 500] [--sequential 40]
+ * 2. The image pipeline: 500 small images through the local runtime, beside the same 500
+ *    transcoded by the core directly in this process. "bundle in-process" runs the function's own
+ *    bundle in this process (no queue, no notification, no isolation), fed the same SQS events:
+ *    what the pipeline itself costs (reading the input, writing renditions and a manifest through
+ *    S3). "bundle in workers" and "bundle in processes" send those events straight to execution
+ *    environments of each kind: what isolation costs. The rest is the queue and event machinery.
+ *
+ *   npx tsx bench/local/run.ts [--count 500] [--sequential 40] [--warm 300]
  *
  * The preset is `all` with a batching window of 0 (bench/local/bench-config.json): the default
  * 1 s window is a deliberate cost/latency trade of the preset, not runtime overhead.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -28,18 +32,25 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { ensureAssembly } from '../../lib/local/assembly/ensure-assembly.ts';
 import { toLambdaSqsRecord } from '../../lib/local/event-sources/sqs-event.ts';
+import { Semaphore } from '../../lib/local/lambda/concurrency.ts';
+import { FunctionHost } from '../../lib/local/lambda/function-host.ts';
+import type { EnvironmentFactory } from '../../lib/local/lambda/function-instance.ts';
 import { lambdaEnvironment } from '../../lib/local/lambda/lambda-environment.ts';
+import { startProcessEnvironment } from '../../lib/local/lambda/process-environment.ts';
 import type { FunctionSpec } from '../../lib/local/lambda/function-spec.ts';
 import { s3EventRecord } from '../../lib/local/notifications/s3-event-record.ts';
 import { percentile, printTable, writeResults } from '../lib/report.ts';
 import { LocalRuntime } from '../../lib/local/runtime.ts';
 import { PROJECT_ROOT } from '../../lib/pipelines/paths.ts';
+import { startWorkerEnvironment } from './worker-environment.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const ROOT = PROJECT_ROOT;
-const { values } = parseArgs({ options: { count: { type: 'string', default: '500' }, sequential: { type: 'string', default: '40' } } });
+const { values } = parseArgs({ options: { count: { type: 'string', default: '500' }, sequential: { type: 'string', default: '40' }, warm: { type: 'string', default: '300' } } });
 const COUNT = Number(values.count);
 const SEQUENTIAL = Number(values.sequential);
+const WARM_CALLS = Number(values.warm);
+const COLD_STARTS = 10;
 
 const log = (message: string) => process.stderr.write(`bench ${message}\n`);
 
@@ -75,7 +86,7 @@ type Handler = (event: SQSEvent, context: Context) => Promise<unknown>;
  * has no package.json of its own; the project's says "type": "module").
  */
 function loadBundleInProcess(spec: FunctionSpec, endpoint: string): Handler {
-  Object.assign(process.env, lambdaEnvironment(spec, { region: 'us-east-1', endpoint }));
+  Object.assign(process.env, lambdaEnvironment(spec, { region: 'us-east-1', endpoint }), { PATH: process.env.PATH });
   const filename = join(spec.codeDirectory, `${spec.handlerModule}.js`);
   const module = new Module(filename) as Module & { _compile(code: string, file: string): void; paths: string[] };
   module.filename = filename;
@@ -102,11 +113,106 @@ function contextFor(spec: FunctionSpec): Context {
   };
 }
 
+interface EnvironmentTimes {
+  readonly coldP50: number;
+  readonly coldP99: number;
+  readonly warmP50: number;
+  readonly warmP99: number;
+}
+
+/**
+ * Cold start and warm invocation of a trivial handler in one kind of environment: each cold start
+ * is a fresh host (spawn, init, first call); warm calls reuse one environment.
+ */
+async function environmentTimes(spec: FunctionSpec, factory: EnvironmentFactory): Promise<EnvironmentTimes> {
+  const env = lambdaEnvironment(spec, { region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
+  const cold: number[] = [];
+  for (let i = 0; i < COLD_STARTS; i++) {
+    const host = new FunctionHost(spec, env, new Semaphore(1), factory);
+    const t0 = performance.now();
+    const first = await host.invoke({ i });
+    cold.push(performance.now() - t0);
+    if (!first.ok) throw new Error(`cold invocation failed: ${first.error?.errorMessage}`);
+    await host.stop();
+  }
+  const host = new FunctionHost(spec, env, new Semaphore(1), factory);
+  try {
+    for (let i = 0; i < 20; i++) await host.invoke({ i }); // warm-up
+    const warm: number[] = [];
+    for (let i = 0; i < WARM_CALLS; i++) {
+      const t0 = performance.now();
+      const result = await host.invoke({ i, payload: 'x'.repeat(512) });
+      warm.push(performance.now() - t0);
+      if (!result.ok) throw new Error(`warm invocation failed: ${result.error?.errorMessage}`);
+    }
+    return { coldP50: percentile(cold, 50), coldP99: percentile(cold, 99), warmP50: percentile(warm, 50), warmP99: percentile(warm, 99) };
+  } finally {
+    await host.stop();
+  }
+}
+
+/** The same trivial handler called in this process: the floor both environments are measured against. */
+async function inProcessTimes(): Promise<{ warmP50: number; warmP99: number }> {
+  const handler = async (event: unknown) => JSON.parse(JSON.stringify(event)) as unknown;
+  const warm: number[] = [];
+  for (let i = 0; i < WARM_CALLS; i++) {
+    const t0 = performance.now();
+    await handler({ i, payload: 'x'.repeat(512) });
+    warm.push(performance.now() - t0);
+  }
+  return { warmP50: percentile(warm, 50), warmP99: percentile(warm, 99) };
+}
+
+async function benchEnvironments(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'media-kit-bench-'));
+  writeFileSync(join(dir, 'index.js'), 'exports.handler = async (event, context) => ({ echo: event, id: context.awsRequestId });');
+  const spec: FunctionSpec = {
+    stackName: 'Bench',
+    logicalId: 'Echo',
+    name: 'Bench-Echo',
+    arn: 'arn:aws:lambda:us-east-1:000000000000:function:Bench-Echo',
+    runtime: 'nodejs24.x',
+    codeDirectory: dir,
+    handlerModule: 'index',
+    handlerExport: 'handler',
+    handler: 'index.handler',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    architecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
+    ephemeralStorageMb: 512,
+    layerDirectories: [],
+    environment: {},
+  };
+  try {
+    const inProcess = await inProcessTimes();
+    const workers = await environmentTimes(spec, startWorkerEnvironment);
+    const processes = await environmentTimes(spec, startProcessEnvironment);
+    const f = (n: number) => n.toFixed(2);
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+    printTable(
+      ['trivial handler (ms)', 'in-process call', 'worker thread', 'process (runtime)', 'process ÷ worker'],
+      [
+        ['cold start p50 (spawn + init + call)', '', f(workers.coldP50), f(processes.coldP50), ratio(processes.coldP50, workers.coldP50)],
+        ['cold start p99', '', f(workers.coldP99), f(processes.coldP99), ratio(processes.coldP99, workers.coldP99)],
+        ['warm invocation p50', f(inProcess.warmP50), f(workers.warmP50), f(processes.warmP50), ratio(processes.warmP50, workers.warmP50)],
+        ['warm invocation p99', f(inProcess.warmP99), f(workers.warmP99), f(processes.warmP99), ratio(processes.warmP99, workers.warmP99)],
+        ['warm overhead p50 (− in-process)', '', f(workers.warmP50 - inProcess.warmP50), f(processes.warmP50 - inProcess.warmP50), ''],
+      ],
+    );
+    const overhead = processes.warmP50 - inProcess.warmP50;
+    console.log(`\nwarm invocation overhead of a process environment: p50 ${overhead.toFixed(2)} ms (target < 10 ms: ${overhead < 10 ? 'met' : 'MISSED'}); ` +
+      `${COLD_STARTS} cold starts and ${WARM_CALLS} warm calls each\n`);
+    return { inProcess, workers, processes, warmOverheadP50Ms: overhead };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
+  const environments = await benchEnvironments();
   const assembly = await ensureAssembly({
     projectRoot: ROOT,
     preset: 'all',
-    outDir: join(ROOT, '.media-kit', 'assembly', 'bench-all'),
     context: { config: 'bench/local/bench-config.json' },
     onProgress: log,
   });
@@ -171,11 +277,24 @@ async function main(): Promise<void> {
     } finally {
       process.stdout.write = silence;
     }
-    const workers = await burst(async (event) => {
-      const invocation = await host.invoke(event);
-      if (!invocation.ok) throw new Error(`invocation failed: ${invocation.error?.errorMessage}`);
-      return invocation.value;
-    });
+    // The same events straight to execution environments of each kind, as many at once as the mapping drives.
+    const environment = lambdaEnvironment(host.spec, { region: runtime.region, endpoint: runtime.endpoint });
+    const isolated = async (factory: EnvironmentFactory) => {
+      const direct = new FunctionHost(host.spec, environment, new Semaphore(concurrency), factory);
+      try {
+        const invoke = async (event: SQSEvent) => {
+          const invocation = await direct.invoke(event);
+          if (!invocation.ok) throw new Error(`invocation failed: ${invocation.error?.errorMessage}`);
+          return invocation.value;
+        };
+        await Promise.all(batches.slice(0, concurrency).map((batch) => invoke(eventFor(batch)))); // cold starts out of the measurement
+        return await burst(invoke);
+      } finally {
+        await direct.stop();
+      }
+    };
+    const workers = await isolated(startWorkerEnvironment);
+    const processes = await isolated(startProcessEnvironment);
 
     // Burst, runtime: every image uploaded at t0; latency is upload to terminal outcome.
     const runtimeStart = Date.now();
@@ -202,31 +321,24 @@ async function main(): Promise<void> {
     const local = { p50: percentile(runtimeLatencies, 50), p99: percentile(runtimeLatencies, 99), wallMs: runtimeWall, perSecond: (COUNT / runtimeWall) * 1000 };
     const overhead = { p50: percentile(overheads, 50), p99: percentile(overheads, 99), coreP50: percentile(seqCore, 50), runtimeP50: percentile(seqRuntime, 50) };
     const ratio = (a: number, b: number) => (a / b).toFixed(2);
-    const rows: string[][] = [
-      ['burst latency p50 (ms)', direct.p50.toFixed(0), bundle.p50.toFixed(0), workers.p50.toFixed(0), local.p50.toFixed(0), ratio(local.p50, direct.p50), ratio(local.p50, workers.p50)],
-      ['burst latency p99 (ms)', direct.p99.toFixed(0), bundle.p99.toFixed(0), workers.p99.toFixed(0), local.p99.toFixed(0), ratio(local.p99, direct.p99), ratio(local.p99, workers.p99)],
-      [
-        'throughput (images/s)',
-        direct.perSecond.toFixed(1),
-        bundle.perSecond.toFixed(1),
-        workers.perSecond.toFixed(1),
-        local.perSecond.toFixed(1),
-        ratio(direct.perSecond, local.perSecond),
-        ratio(workers.perSecond, local.perSecond),
-      ],
-      ['one at a time p50 (ms)', overhead.coreP50.toFixed(1), '', '', overhead.runtimeP50.toFixed(1), ratio(overhead.runtimeP50, overhead.coreP50), ''],
-    ];
+    const n0 = (n: number) => n.toFixed(0);
+    const n1 = (n: number) => n.toFixed(1);
     printTable(
-      [`${COUNT} images, 320x240 JPEG → ${options.renditions.length} renditions`, 'direct core', 'bundle in-process', 'bundle in workers', 'local runtime', 'runtime vs core', 'runtime vs workers'],
-      rows,
+      [`${COUNT} images, 320x240 JPEG → ${options.renditions.length} renditions`, 'direct core', 'bundle in-process', 'bundle in workers', 'bundle in processes', 'local runtime', 'processes ÷ in-process'],
+      [
+        ['burst latency p50 (ms)', n0(direct.p50), n0(bundle.p50), n0(workers.p50), n0(processes.p50), n0(local.p50), ratio(processes.p50, bundle.p50)],
+        ['burst latency p99 (ms)', n0(direct.p99), n0(bundle.p99), n0(workers.p99), n0(processes.p99), n0(local.p99), ratio(processes.p99, bundle.p99)],
+        ['throughput (images/s)', n1(direct.perSecond), n1(bundle.perSecond), n1(workers.perSecond), n1(processes.perSecond), n1(local.perSecond), ratio(bundle.perSecond, processes.perSecond)],
+        ['one at a time p50 (ms)', n1(overhead.coreP50), '', '', '', n1(overhead.runtimeP50), ''],
+      ],
     );
+    const isolation = bundle.perSecond / processes.perSecond;
     const notes = [
       '',
-      `runtime overhead per task (one at a time, runtime − core): p50 ${overhead.p50.toFixed(1)} ms, p99 ${overhead.p99.toFixed(1)} ms ` +
-        `(target < 20 ms at p50: ${overhead.p50 < 20 ? 'met' : 'MISSED'})`,
-      `throughput ratio direct core ÷ runtime ${(direct.perSecond / local.perSecond).toFixed(2)}x (target ≤ 1.5x: ${direct.perSecond / local.perSecond <= 1.5 ? 'met' : 'MISSED'}); ` +
-        `of which the handler's own S3 I/O ${ratio(direct.perSecond, bundle.perSecond)}x (core ÷ bundle in-process), worker isolation ` +
-        `${ratio(bundle.perSecond, workers.perSecond)}x (in-process ÷ workers), queue + notifications + upload ${ratio(workers.perSecond, local.perSecond)}x (workers ÷ runtime)`,
+      `throughput: bundle in-process ÷ bundle in processes ${isolation.toFixed(2)}x (target ≤ 1.25x: ${isolation <= 1.25 ? 'met' : 'MISSED'}); ` +
+        `in-process ÷ workers ${ratio(bundle.perSecond, workers.perSecond)}x; direct core ÷ runtime ${ratio(direct.perSecond, local.perSecond)}x, ` +
+        `of which the handler's own S3 I/O ${ratio(direct.perSecond, bundle.perSecond)}x and queue + notifications + upload ${ratio(processes.perSecond, local.perSecond)}x (processes ÷ runtime)`,
+      `runtime overhead per task (one at a time, runtime − core): p50 ${overhead.p50.toFixed(1)} ms, p99 ${overhead.p99.toFixed(1)} ms`,
       failed > 0 ? `WARNING: ${failed} uploads did not succeed` : `all ${COUNT} uploads succeeded; ${runtime.tasks.all().length} invocations`,
     ].join('\n');
     console.log(notes);
@@ -235,17 +347,18 @@ async function main(): Promise<void> {
       sequential: SEQUENTIAL,
       concurrency,
       renditions: options.renditions.map((r) => r.name),
+      environments,
       direct,
       bundleInProcess: bundle,
       bundleInWorkers: workers,
+      bundleInProcesses: processes,
       runtime: { ...local, failed },
       overheadPerTaskMs: overhead,
       ratios: {
-        p50: local.p50 / direct.p50,
-        p99: local.p99 / direct.p99,
-        throughput: direct.perSecond / local.perSecond,
-        throughputBundleVsRuntime: bundle.perSecond / local.perSecond,
-        throughputWorkersVsRuntime: workers.perSecond / local.perSecond,
+        throughputInProcessVsProcesses: isolation,
+        throughputInProcessVsWorkers: bundle.perSecond / workers.perSecond,
+        throughputDirectVsRuntime: direct.perSecond / local.perSecond,
+        throughputProcessesVsRuntime: processes.perSecond / local.perSecond,
       },
     };
     log(`wrote ${writeResults('local-runtime', result)}`);
