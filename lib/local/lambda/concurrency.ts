@@ -8,10 +8,6 @@ export class Semaphore {
 
   constructor(readonly limit: number) {}
 
-  get inUse(): number {
-    return this.used;
-  }
-
   /** Waits for a unit; false (and nothing held) when `signal` aborts first. */
   async acquire(signal?: AbortSignal): Promise<boolean> {
     if (signal?.aborted) return false;

@@ -112,7 +112,7 @@ export class ProcessEnvironment implements ExecutionEnvironment {
     this.child.on('message', (message: ChildMessage) => this.onMessage(message));
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => this.onRawOutput('stdout', chunk));
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => this.onRawOutput('stderr', chunk));
-    this.child.once('error', (error) => this.fail({ errorType: 'Runtime.ExitError', errorMessage: `The execution environment did not start: ${error.message}` }));
+    this.child.on('error', (error) => this.fail({ errorType: 'Runtime.ExitError', errorMessage: `The execution environment did not start: ${error.message}` }));
     this.child.once('exit', (code, signal) => {
       this.dead = true;
       liveGroups.delete(this.pid);
@@ -168,7 +168,12 @@ export class ProcessEnvironment implements ExecutionEnvironment {
       const result = new Promise<Settled>((resolve) => {
         this.pending = { requestId, logs, settle: resolve };
       });
-      this.child.send({ type: 'invoke', id: requestId, event, context: { ...context, awsRequestId: requestId, deadlineMs: Date.now() + timeoutMs } });
+      if (!this.child.connected) this.fail({ errorType: 'Runtime.ExitError', errorMessage: 'The execution environment is gone' });
+      else {
+        this.child.send({ type: 'invoke', id: requestId, event, context: { ...context, awsRequestId: requestId, deadlineMs: Date.now() + timeoutMs } }, (error) => {
+          if (error) this.fail({ errorType: 'Runtime.ExitError', errorMessage: `The event could not be handed to the execution environment: ${error.message}` });
+        });
+      }
       const settled = await this.raceTimer(result, timeoutMs);
       this.pending = undefined;
       if (settled === 'timeout') {

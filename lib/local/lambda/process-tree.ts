@@ -14,15 +14,24 @@ export function processTree(pid: number): number[] {
   const visit = (id: number, depth: number) => {
     tree.push(id);
     if (depth > 32) return;
-    let children: string;
+    // Children are listed per thread: a worker thread of the function may have spawned some.
+    let threads: string[];
     try {
-      children = readFileSync(`/proc/${id}/task/${id}/children`, 'utf8');
+      threads = readdirSync(`/proc/${id}/task`);
     } catch {
       return;
     }
-    for (const child of children.split(' ')) {
-      const n = Number(child);
-      if (child && Number.isInteger(n)) visit(n, depth + 1);
+    for (const thread of threads) {
+      let children: string;
+      try {
+        children = readFileSync(`/proc/${id}/task/${thread}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const child of children.split(' ')) {
+        const n = Number(child);
+        if (child && Number.isInteger(n)) visit(n, depth + 1);
+      }
     }
   };
   visit(pid, 0);
