@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Semaphore } from '../../../lib/local/lambda/concurrency.ts';
 import { FunctionHost } from '../../../lib/local/lambda/function-host.ts';
@@ -364,5 +364,32 @@ describe('process execution environments', () => {
     );
     // The project's own sharp matches this machine.
     expect(() => checkArchitecture('Fn in S', host, [join(PROJECT_ROOT, 'node_modules', '@img')])).not.toThrow();
+  });
+});
+
+describe('lambdaEnvironment', () => {
+  const spec = (environment: Record<string, string> = {}): FunctionSpec => ({
+    stackName: 'S', logicalId: 'Fn', name: 'S-Fn', arn: 'arn:aws:lambda:us-east-1:000000000000:function:S-Fn', runtime: 'nodejs24.x',
+    codeDirectory: '/assets/fn', handlerModule: 'index', handlerExport: 'handler', handler: 'index.handler', timeoutSeconds: 3, memoryMb: 128,
+    architecture: 'x86_64', ephemeralStorageMb: 512, layerDirectories: ['/assets/l1', '/assets/l2'], environment,
+  });
+
+  it('points each service with an emulator of its own at it, and lets no function variable point the SDK elsewhere', () => {
+    const env = lambdaEnvironment(
+      spec({ AWS_ENDPOINT_URL_EVENTBRIDGE: 'https://events.amazonaws.com', AWS_ACCESS_KEY_ID: 'AKIAREAL', TMPDIR: '/tmp', MINE: 'kept' }),
+      { region: 'eu-west-1', endpoint: 'http://127.0.0.1:1', services: { DYNAMODB: 'http://127.0.0.1:2', EVENTBRIDGE: 'http://127.0.0.1:3' } },
+    );
+    expect(env).toMatchObject({
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:1',
+      AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:2',
+      AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://127.0.0.1:3',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_REGION: 'eu-west-1',
+      MINE: 'kept',
+    });
+    expect(env.TMPDIR).toBeUndefined();
+    // Layers: later ones first, as they overwrite earlier ones in /opt.
+    expect(env.PATH!.split(':').slice(1)).toEqual(['/assets/fn/bin', '/assets/l2/bin', '/assets/l1/bin', '/usr/bin', '/bin'].filter((p) => p !== dirname(process.execPath)));
+    expect(env.NODE_PATH).toBe('/assets/l2/nodejs/node24/node_modules:/assets/l2/nodejs/node_modules:/assets/l1/nodejs/node24/node_modules:/assets/l1/nodejs/node_modules');
   });
 });

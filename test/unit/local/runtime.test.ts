@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
@@ -227,6 +227,54 @@ describe('LocalRuntime start', () => {
 });
 
 describe('LocalRuntime resources beyond queues', () => {
+  it('mounts a function\'s layers: their bin on PATH (after the asset\'s), their nodejs/node_modules on NODE_PATH', async () => {
+    const dir = writeTinyAssembly({
+      functions: [
+        {
+          logicalId: 'Fn',
+          source: `const { execFileSync } = require('node:child_process');
+            exports.handler = async () => ({ tool: execFileSync('layer-tool').toString().trim(), lib: require('layer-lib').name, path: process.env.PATH });`,
+        },
+      ],
+    });
+    // A layer asset the way cdk synth writes one, and the function naming it.
+    const layerDir = join(dir, 'asset.layer0000');
+    mkdirSync(join(layerDir, 'bin'), { recursive: true });
+    writeFileSync(join(layerDir, 'bin', 'layer-tool'), '#!/bin/sh\necho from-layer\n', { mode: 0o755 });
+    mkdirSync(join(layerDir, 'nodejs', 'node_modules', 'layer-lib'), { recursive: true });
+    writeFileSync(join(layerDir, 'nodejs', 'node_modules', 'layer-lib', 'index.js'), "exports.name = 'layer-lib';");
+    const assets = JSON.parse(readFileSync(join(dir, 'Tiny.assets.json'), 'utf8')) as { files: Record<string, unknown> };
+    assets.files.layer0000 = { source: { path: 'asset.layer0000', packaging: 'zip' }, destinations: { d: { bucketName: 'cdk-assets', objectKey: 'layer0000.zip' } } };
+    writeFileSync(join(dir, 'Tiny.assets.json'), JSON.stringify(assets));
+    const template = JSON.parse(readFileSync(join(dir, 'Tiny.template.json'), 'utf8')) as { Resources: Record<string, { Type?: string; Properties: Record<string, unknown> }> };
+    template.Resources.Tools = { Type: 'AWS::Lambda::LayerVersion', Properties: { Content: { S3Bucket: 'cdk-assets', S3Key: 'layer0000.zip' } } };
+    template.Resources.Fn!.Properties.Layers = [{ Ref: 'Tools' }];
+    writeFileSync(join(dir, 'Tiny.template.json'), JSON.stringify(template));
+    const runtime = await LocalRuntime.start({ assemblyDirectory: dir });
+    try {
+      const host = runtime.hosts.get('Tiny-Fn')!;
+      expect(host.spec.layerDirectories).toEqual([layerDir]);
+      const result = await host.invoke({});
+      expect(result).toMatchObject({ ok: true, value: { tool: 'from-layer', lib: 'layer-lib' } });
+      const path = (result.value as { path: string }).path.split(':');
+      expect(path.indexOf(join(host.spec.codeDirectory, 'bin'))).toBeLessThan(path.indexOf(join(layerDir, 'bin')));
+      expect(path.indexOf(join(layerDir, 'bin'))).toBeLessThan(path.indexOf('/bin'));
+    } finally {
+      await runtime.stop();
+    }
+  });
+
+  it('refuses a layer that is not an asset of the assembly, naming it', async () => {
+    const dir = writeTinyAssembly({ functions: [{ logicalId: 'Fn', source: 'exports.handler = async () => 1;' }] });
+    const template = JSON.parse(readFileSync(join(dir, 'Tiny.template.json'), 'utf8')) as { Resources: Record<string, { Properties: Record<string, unknown> }> };
+    template.Resources.Fn!.Properties.Layers = ['arn:aws:lambda:us-east-1:123456789012:layer:someone-elses:3'];
+    writeFileSync(join(dir, 'Tiny.template.json'), JSON.stringify(template));
+    await expect(LocalRuntime.start({ assemblyDirectory: dir })).rejects.toMatchObject({
+      code: 'RESOURCE_UNSUPPORTED',
+      message: expect.stringContaining('uses layer arn:aws:lambda:us-east-1:123456789012:layer:someone-elses:3, which is not a layer asset of this assembly'),
+    });
+  });
+
   it('lets a function send to a queue by its URL, although *.localhost does not resolve here', async () => {
     const dir = writeTinyAssembly({
       functions: [
