@@ -95,7 +95,11 @@ export class ProcessEnvironment implements ExecutionEnvironment {
     });
     this.pid = this.child.pid ?? -1;
     if (this.pid > 0) liveGroups.add(this.pid);
-    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', () => resolve());
+      // A process that never started emits no exit.
+      if (this.pid <= 0) this.child.once('error', () => resolve());
+    });
     this.ready = new Promise<number>((resolve, reject) => {
       const onMessage = (message: ChildMessage) => {
         if (message.type === 'ready') resolve(message.initMs ?? 0);
@@ -106,13 +110,21 @@ export class ProcessEnvironment implements ExecutionEnvironment {
       };
       this.child.on('message', onMessage);
       this.child.once('exit', () => reject(new Error('The execution environment exited during init')));
+      this.child.once('error', (error) => reject(error));
     });
     // The ready promise may settle before anyone awaits it (init errors are reported per invocation).
     this.ready.catch(() => undefined);
     this.child.on('message', (message: ChildMessage) => this.onMessage(message));
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => this.onRawOutput('stdout', chunk));
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => this.onRawOutput('stderr', chunk));
-    this.child.on('error', (error) => this.fail({ errorType: 'Runtime.ExitError', errorMessage: `The execution environment did not start: ${error.message}` }));
+    this.child.on('error', (error) => {
+      if (this.pid <= 0) {
+        this.dead = true;
+        rmSync(this.tmp, { recursive: true, force: true });
+        this.onExit(this);
+      }
+      this.fail({ errorType: 'Runtime.ExitError', errorMessage: `The execution environment failed: ${error.message}` });
+    });
     this.child.once('exit', (code, signal) => {
       this.dead = true;
       liveGroups.delete(this.pid);
@@ -187,6 +199,11 @@ export class ProcessEnvironment implements ExecutionEnvironment {
         return finish({ ok: false, timedOut: false, error });
       }
       this.sampleMemory(requestId);
+      if (this.killedFor) {
+        // Over its memory at the last sample: the environment is being killed, as on Lambda.
+        await this.terminate();
+        return finish({ ok: false, timedOut: false, error: this.killedFor });
+      }
       const message = settled.message;
       const storage = this.checkEphemeralStorage();
       if (storage.error) {
