@@ -317,6 +317,20 @@ async function main(): Promise<void> {
     }
     const overheads = seqRuntime.map((ms, i) => ms - seqCore[i]!);
 
+    // The same one-at-a-time uploads through a second runtime whose environments are worker threads.
+    const workerRuntime = await LocalRuntime.start({ assemblyDirectory: assembly.directory, executionEnvironment: startWorkerEnvironment, onError: (e) => log(`error: ${e.message}`) });
+    const seqWorkers: number[] = [];
+    try {
+      const workerRoute = workerRuntime.pipeline('image')!;
+      await (await workerRuntime.upload(workerRoute, 'warm/worker.jpg', images[0]!)).done;
+      for (let i = 0; i < SEQUENTIAL; i++) {
+        const task = await (await workerRuntime.upload(workerRoute, `seq/${i}.jpg`, images[i]!)).done;
+        seqWorkers.push(task.endedAt! - task.uploadedAt);
+      }
+    } finally {
+      await workerRuntime.stop();
+    }
+
     const direct = { p50: percentile(directLatencies, 50), p99: percentile(directLatencies, 99), wallMs: directWall, perSecond: (COUNT / directWall) * 1000 };
     const local = { p50: percentile(runtimeLatencies, 50), p99: percentile(runtimeLatencies, 99), wallMs: runtimeWall, perSecond: (COUNT / runtimeWall) * 1000 };
     const overhead = { p50: percentile(overheads, 50), p99: percentile(overheads, 99), coreP50: percentile(seqCore, 50), runtimeP50: percentile(seqRuntime, 50) };
@@ -330,6 +344,7 @@ async function main(): Promise<void> {
         ['burst latency p99 (ms)', n0(direct.p99), n0(bundle.p99), n0(workers.p99), n0(processes.p99), n0(local.p99), ratio(processes.p99, bundle.p99)],
         ['throughput (images/s)', n1(direct.perSecond), n1(bundle.perSecond), n1(workers.perSecond), n1(processes.perSecond), n1(local.perSecond), ratio(bundle.perSecond, processes.perSecond)],
         ['one at a time p50 (ms)', n1(overhead.coreP50), '', '', '', n1(overhead.runtimeP50), ''],
+        ['one at a time p50, runtime on worker threads (ms)', '', '', '', '', n1(percentile(seqWorkers, 50)), ''],
       ],
     );
     const isolation = bundle.perSecond / processes.perSecond;
@@ -338,7 +353,8 @@ async function main(): Promise<void> {
       `throughput: bundle in-process ÷ bundle in processes ${isolation.toFixed(2)}x (target ≤ 1.25x: ${isolation <= 1.25 ? 'met' : 'MISSED'}); ` +
         `in-process ÷ workers ${ratio(bundle.perSecond, workers.perSecond)}x; direct core ÷ runtime ${ratio(direct.perSecond, local.perSecond)}x, ` +
         `of which the handler's own S3 I/O ${ratio(direct.perSecond, bundle.perSecond)}x and queue + notifications + upload ${ratio(processes.perSecond, local.perSecond)}x (processes ÷ runtime)`,
-      `runtime overhead per task (one at a time, runtime − core): p50 ${overhead.p50.toFixed(1)} ms, p99 ${overhead.p99.toFixed(1)} ms`,
+      `runtime overhead per task (one at a time, runtime − core): p50 ${overhead.p50.toFixed(1)} ms, p99 ${overhead.p99.toFixed(1)} ms; ` +
+        `a task one at a time takes p50 ${overhead.runtimeP50.toFixed(1)} ms in process environments, ${percentile(seqWorkers, 50).toFixed(1)} ms in worker threads`,
       failed > 0 ? `WARNING: ${failed} uploads did not succeed` : `all ${COUNT} uploads succeeded; ${runtime.tasks.all().length} invocations`,
     ].join('\n');
     console.log(notes);
@@ -354,6 +370,7 @@ async function main(): Promise<void> {
       bundleInProcesses: processes,
       runtime: { ...local, failed },
       overheadPerTaskMs: overhead,
+      oneAtATimeWorkerRuntimeP50Ms: percentile(seqWorkers, 50),
       ratios: {
         throughputInProcessVsProcesses: isolation,
         throughputInProcessVsWorkers: bundle.perSecond / workers.perSecond,

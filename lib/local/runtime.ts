@@ -12,6 +12,7 @@ import { listenHttpEndpoints, wireHttpEndpoints, type HttpEndpoint } from './htt
 import { AsyncInvoker, type AsyncInvokeConfig, type Destination } from './lambda/async-invoker.ts';
 import { Semaphore } from './lambda/concurrency.ts';
 import { FunctionHost } from './lambda/function-host.ts';
+import type { EnvironmentFactory } from './lambda/function-instance.ts';
 import { readFunctionSpec, type FunctionSpec } from './lambda/function-spec.ts';
 import { lambdaEnvironment, type LocalEndpoints } from './lambda/lambda-environment.ts';
 import { readNotificationRules, ruleMatches, type NotificationRule } from './notifications/notification-rules.ts';
@@ -52,6 +53,8 @@ export interface LocalRuntimeOptions {
    * handler timeouts stay real. @default 1 (real time)
    */
   readonly timeScale?: number;
+  /** How execution environments start. @default a process each (lib/local/lambda/process-environment.ts); bench/local also measures worker threads */
+  readonly executionEnvironment?: EnvironmentFactory;
   /** Called for conditions worth a human's attention that do not stop the runtime. */
   readonly onWarning?: (message: string) => void;
   /** Called for failures inside the running runtime (a poll or a delivery that failed). */
@@ -161,7 +164,7 @@ export class LocalRuntime {
       // Anything else that keeps a function from running (its code, an unresolvable variable) fails start.
       const spec = readFunctionSpec(index, stackName, logicalId);
       specs.push(spec);
-      this.hosts.set(spec.name, new FunctionHost(spec, lambdaEnvironment(spec, endpoints), account));
+      this.hosts.set(spec.name, new FunctionHost(spec, lambdaEnvironment(spec, endpoints), account, this.options.executionEnvironment));
     }
 
     this.refuseUnsupportedTriggers(specs);
