@@ -111,7 +111,7 @@ describe('media-kit CLI', () => {
     const started = Date.now();
     const result = await cli(['run', '--json', '--assembly', assembly, '--pipeline', 'image', '--timeout', '2', ...files]);
     expect(result.code).toBe(1);
-    // Stopping gives in-flight work 3 s; nothing queued may start a worker that keeps the process alive.
+    // Stopping gives in-flight work 3 s; nothing queued may start an environment that keeps the process alive.
     expect(Date.now() - started).toBeLessThan(30_000);
     const report = JSON.parse(result.stdout) as RunReport;
     expect(report.items.map((i) => i.status)).toEqual(['pending', 'pending', 'pending']);

@@ -177,7 +177,7 @@ describe('FunctionHost', () => {
     await vi.waitFor(() => expect(fn.instanceCount).toBe(1));
     await Promise.all([fn.stop(), other.stop()]);
     const results = await Promise.all(calls);
-    // The running call was cut short; the two waiting for the freed slot never started a worker.
+    // The running call was cut short; the two waiting for the freed slot never started an environment.
     expect(results[0]).toMatchObject({ ok: false, error: { errorType: 'Runtime.ExitError' } });
     expect(results.slice(1).map((r) => r.error?.errorType)).toEqual(['Runtime.Stopping', 'Runtime.Stopping']);
     expect(fn.instanceCount).toBe(0);

@@ -383,7 +383,7 @@ describe('LocalRuntime resources beyond queues', () => {
 });
 
 describe('LocalRuntime shutdown and undeliverable events', () => {
-  it('stops with invocations queued behind reserved concurrency: none of them starts a worker', async () => {
+  it('stops with invocations queued behind reserved concurrency: none of them starts an execution environment', async () => {
     const dir = writeTinyAssembly({
       functions: [
         {
@@ -405,7 +405,7 @@ describe('LocalRuntime shutdown and undeliverable events', () => {
     } finally {
       await runtime.stop(100);
     }
-    // The queued invocations got the freed slot after stop(): they failed instead of starting workers.
+    // The queued invocations got the freed slot after stop(): they failed instead of starting environments.
     // (The running one was cut short: an exit or init error, depending on how far it had got.)
     await vi.waitFor(() => expect(runtime.tasks.all().every((r) => r.outcome === 'failed')).toBe(true));
     expect(runtime.tasks.all().filter((r) => r.error?.errorType === 'Runtime.Stopping')).toHaveLength(2);
