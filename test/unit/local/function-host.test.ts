@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -315,6 +316,30 @@ describe('process execution environments', () => {
     await vi.waitFor(() => expect(pids.filter(isRunning)).toEqual([]), { timeout: 3000 });
     expect(fn.instanceCount).toBe(0);
   }, 20_000);
+
+  it('never outlives the runtime: a SIGKILLed runtime takes its environments and their children with it', async () => {
+    const asset = tempDir('orphan-');
+    const pidFile = join(asset, 'pids');
+    writeFileSync(
+      join(asset, 'index.js'),
+      `const { spawn } = require('node:child_process');
+       exports.handler = async () => {
+         const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+         require('node:fs').writeFileSync(process.env.PID_FILE, process.pid + '\\n' + child.pid + '\\n');
+         await new Promise(() => undefined);
+       };`,
+    );
+    const runtime = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'orphaned-runtime.ts'), asset, pidFile], { stdio: 'ignore' });
+    try {
+      await vi.waitFor(() => expect(existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim().split('\n').length === 2).toBe(true), { timeout: 20_000, interval: 100 });
+      const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
+      expect(pids.every(isRunning)).toBe(true);
+      runtime.kill('SIGKILL');
+      await vi.waitFor(() => expect(pids.filter(isRunning)).toEqual([]), { timeout: 5_000 });
+    } finally {
+      runtime.kill('SIGKILL');
+    }
+  }, 30_000);
 
   it('fails an invocation that leaves more in /tmp than its EphemeralStorage, and starts the next one clean', async () => {
     const fn = host(
