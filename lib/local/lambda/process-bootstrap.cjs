@@ -25,8 +25,12 @@ if (!send) throw new Error('process-bootstrap.cjs must be started with an IPC ch
 /** @type {string | undefined} the invocation whose output is being produced */
 let currentInvocation;
 
-// The runtime that started this environment is gone: so is the environment, and all it started.
-process.on('disconnect', () => killGroupAndExit(0));
+// The runtime that started this environment is gone: so is the environment, its /tmp, and all it started.
+process.on('disconnect', () => {
+  const tmp = process.env.TMPDIR;
+  if (tmp && path.basename(tmp).startsWith('media-kit-env-')) fs.rmSync(tmp, { recursive: true, force: true });
+  killGroupAndExit(0);
+});
 
 captureStream('stdout');
 captureStream('stderr');

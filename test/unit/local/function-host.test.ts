@@ -325,17 +325,21 @@ describe('process execution environments', () => {
       `const { spawn } = require('node:child_process');
        exports.handler = async () => {
          const child = spawn('sleep', ['60'], { stdio: 'ignore' });
-         require('node:fs').writeFileSync(process.env.PID_FILE, process.pid + '\\n' + child.pid + '\\n');
+         require('node:fs').writeFileSync(process.env.PID_FILE, process.pid + '\\n' + child.pid + '\\n' + require('node:os').tmpdir() + '\\n');
          await new Promise(() => undefined);
        };`,
     );
     const runtime = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'orphaned-runtime.ts'), asset, pidFile], { stdio: 'ignore' });
     try {
-      await vi.waitFor(() => expect(existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim().split('\n').length === 2).toBe(true), { timeout: 20_000, interval: 100 });
-      const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
+      await vi.waitFor(() => expect(existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim().split('\n').length === 3).toBe(true), { timeout: 20_000, interval: 100 });
+      const [environment, child, tmp] = readFileSync(pidFile, 'utf8').trim().split('\n') as [string, string, string];
+      const pids = [Number(environment), Number(child)];
       expect(pids.every(isRunning)).toBe(true);
+      expect(existsSync(tmp)).toBe(true);
       runtime.kill('SIGKILL');
       await vi.waitFor(() => expect(pids.filter(isRunning)).toEqual([]), { timeout: 5_000 });
+      // Its /tmp went with it.
+      expect(existsSync(tmp)).toBe(false);
     } finally {
       runtime.kill('SIGKILL');
     }
