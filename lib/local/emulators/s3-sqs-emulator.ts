@@ -23,7 +23,7 @@ export interface S3SqsEmulator {
    * or back from an expired visibility timeout), false after `seconds` without one. Takes nothing:
    * a poller waits here before it holds a concurrency slot, and receives only once it has one.
    */
-  waitForMessages(queueName: string, seconds: number): Promise<boolean>;
+  waitForMessages(queueName: string, seconds: number, signal?: AbortSignal): Promise<boolean>;
   /** Every S3 object event and SQS message event, synchronously as the emulator records it. */
   onEvent(listener: EmulatorEventListener): void;
   stop(): Promise<void>;
@@ -106,12 +106,21 @@ export async function startS3SqsEmulator(options: { port?: number; region: strin
       return { queueUrl, queueArn };
     },
     inspectQueue: (name) => sqsStore.inspectQueue(name),
-    async waitForMessages(queueName, seconds) {
+    async waitForMessages(queueName, seconds, signal) {
       const queue = sqsStore.queuesByName.get(queueName);
       if (!queue) throw new LocalRuntimeError(LocalErrorCode.EMULATOR_FAILED, `The emulator has no queue ${queueName}`);
       queue.processTimers();
       if (available(queue)) return true;
-      await queue.waitForMessages(seconds);
+      if (signal?.aborted) return false;
+      let onAbort: (() => void) | undefined;
+      // Stopping does not wait out the poll: the emulator's own waiter ends with the emulator.
+      const aborted = new Promise<void>((resolve) => {
+        onAbort = () => resolve();
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      await Promise.race([queue.waitForMessages(seconds), aborted]);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) return false;
       queue.processTimers();
       return available(queue);
     },

@@ -24,7 +24,7 @@ export interface SqsEventSourceConfig {
 
 /** Where a poller waits for messages without taking any (the emulator, in-process). */
 export interface MessageArrivals {
-  waitForMessages(queueName: string, seconds: number): Promise<boolean>;
+  waitForMessages(queueName: string, seconds: number, signal?: AbortSignal): Promise<boolean>;
 }
 
 /** How long one wait for messages blocks when the queue is empty; short so stop() is prompt. */
@@ -73,7 +73,7 @@ export class SqsPoller {
     const { signal } = this.abort;
     while (!signal.aborted) {
       try {
-        if (!(await this.arrivals.waitForMessages(this.config.queueName, LONG_POLL_SECONDS)) || signal.aborted) continue;
+        if (!(await this.arrivals.waitForMessages(this.config.queueName, LONG_POLL_SECONDS, signal)) || signal.aborted) continue;
         const slot = await this.target.acquireSlot(signal);
         if (!slot) {
           // Reserved concurrency 0 (throttled) or stopping: leave the messages in the queue.
