@@ -6,7 +6,7 @@ import { priceTableFor } from '../../functions/shared/cost/price-table.ts';
 import { TASK_ID_PATTERN } from '../../functions/shared/tasks/task-id.ts';
 import type { TaskRecord } from '../../functions/shared/tasks/task-record.ts';
 import { TaskApiClient, type TaskApiTarget } from '../local/cli/task-api-client.ts';
-import { LOOPBACK, withLoopbackListen } from '../local/emulators/loopback.ts';
+import { LOOPBACK } from '../local/emulators/loopback.ts';
 import { resultLocation, type ConsolePipeline } from './console-pipelines.ts';
 import { ConsoleError, ConsoleErrorCode, readBody, SECURITY_HEADERS, sendError, sendJson } from './http-io.ts';
 import { refusal } from './loopback-guard.ts';
@@ -177,13 +177,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       else sendError(response, failure);
     });
   });
-  await withLoopbackListen(
-    () =>
-      new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(options.port ?? 0, LOOPBACK, () => resolve());
-      }),
-  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, LOOPBACK, () => resolve());
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${LOOPBACK}:${port}/console`,
