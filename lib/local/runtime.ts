@@ -3,6 +3,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadAssembly } from './assembly/load-assembly.ts';
 import { startDynamoDbEmulator, type DynamoDbEmulator } from './emulators/dynamodb-emulator.ts';
+import { checkTableStreams } from './emulators/dynamodb-streams.ts';
 import { localCredentials } from './emulators/loopback.ts';
 import { startS3SqsEmulator, type S3SqsEmulator } from './emulators/s3-sqs-emulator.ts';
 import { LocalErrorCode, LocalRuntimeError } from './errors.ts';
@@ -141,8 +142,10 @@ export class LocalRuntime {
       this.warn(`Not emulated locally, ignored: ${this.inventory.unsupported.join(', ')}`);
     }
     provisionS3AndSqs(index, this.s3sqs);
+    // DynamoDB streams: a function reading one fails start by name; unread ones are one warning.
+    checkTableStreams(index, (message) => this.warn(message));
     if (index.resourcesOfType('AWS::DynamoDB::Table').length > 0) {
-      this.dynamo = await startDynamoDbEmulator();
+      this.dynamo = await startDynamoDbEmulator({ onError: (error) => this.error(error) });
       await provisionTables(index, this.dynamo.endpoint);
     }
 

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { localCredentials } from '../emulators/loopback.ts';
 import type { S3SqsEmulator } from '../emulators/s3-sqs-emulator.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
@@ -53,7 +53,7 @@ export function provisionS3AndSqs(index: ResourceIndex, server: Pick<S3SqsEmulat
   return { buckets, queues };
 }
 
-/** Creates every DynamoDB table (keys, billing, indexes) in the DynamoDB emulator. */
+/** Creates every DynamoDB table (keys, billing, indexes, TTL) in the DynamoDB emulator. */
 export async function provisionTables(index: ResourceIndex, endpoint: string): Promise<string[]> {
   const tables = index.resourcesOfType('AWS::DynamoDB::Table');
   if (tables.length === 0) return [];
@@ -75,8 +75,13 @@ export async function provisionTables(index: ResourceIndex, endpoint: string): P
         GlobalSecondaryIndexes: prop('GlobalSecondaryIndexes') as CreateTableCommandInput['GlobalSecondaryIndexes'],
         LocalSecondaryIndexes: prop('LocalSecondaryIndexes') as CreateTableCommandInput['LocalSecondaryIndexes'],
       };
+      // CloudFormation's TimeToLiveSpecification is UpdateTimeToLive's, same names.
+      const ttl = prop('TimeToLiveSpecification') as { AttributeName?: string; Enabled?: boolean | string } | undefined;
       try {
         await client.send(new CreateTableCommand(input));
+        if (ttl && String(ttl.Enabled) === 'true') {
+          await client.send(new UpdateTimeToLiveCommand({ TableName: input.TableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
+        }
       } catch (error) {
         throw new LocalRuntimeError(
           LocalErrorCode.EMULATOR_FAILED,
