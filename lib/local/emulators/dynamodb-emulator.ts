@@ -49,7 +49,13 @@ export async function startDynamoDbEmulator(options: DynamoDbEmulatorOptions = {
     async stop() {
       await service.timeToLive.stop();
       await new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
+        // Requests in flight get a moment to finish; kept-alive client connections do not hold stop up.
+        const grace = setTimeout(() => server.closeAllConnections(), 250);
+        server.close((error) => {
+          clearTimeout(grace);
+          if (error) reject(error);
+          else resolve();
+        });
         server.closeIdleConnections();
       });
       await engine.close();

@@ -24,7 +24,12 @@ export function createDynamoDbFront(service: DynamoDbService, onError: (error: E
           if (failure.statusCode >= 500) onError(failure);
           send(res, failure.statusCode, failure.body);
         },
-      );
+      )
+      .catch((error: Error) => {
+        // The response could not be written (the client went away): nothing left to answer.
+        onError(new Error(`The local DynamoDB could not answer a request: ${error.message}`, { cause: error }));
+        res.destroy();
+      });
   });
 }
 
