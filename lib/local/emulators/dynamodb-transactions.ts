@@ -81,10 +81,15 @@ export class Transactions {
     if (reasons.some((r) => r.Code !== 'None')) throw cancelled(reasons);
 
     const applied: number[] = [];
+    const capacity = new CapacityTally();
     for (const [i, w] of planned.entries()) {
-      if (w.kind === 'ConditionCheck') continue;
+      if (w.kind === 'ConditionCheck') {
+        capacity.add(w.table.TableName, 'read', 2 * Math.ceil(Math.max(1, this.engine.itemSize(oldItems[i] ?? {})) / 4096));
+        continue;
+      }
       try {
-        await this.apply(w);
+        const result = await this.apply(w);
+        capacity.add(w.table.TableName, 'write', 2 * unitsOf(result));
         applied.push(i);
       } catch (error) {
         const failure = toDynamoDbError(error);
@@ -95,7 +100,7 @@ export class Transactions {
       }
     }
 
-    const response: Body = {};
+    const response: Body = capacity.report(validated.ReturnConsumedCapacity);
     if (token !== undefined) this.tokens.remember(token, request, response);
     return response;
   }
@@ -119,8 +124,10 @@ export class Transactions {
       if (seen.has(identity)) throw validationError('Transaction request cannot include multiple operations on one item');
       seen.add(identity);
     }
-    const results = await Promise.all(gets.map((params) => this.engine.run('GetItem', params)));
-    return { Responses: results.map((r) => (r.Item ? { Item: r.Item } : {})) };
+    const results = await Promise.all(gets.map((params) => this.engine.run('GetItem', { ...params, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })));
+    const capacity = new CapacityTally();
+    gets.forEach((params, i) => capacity.add(params.TableName as string, 'read', 2 * unitsOf(results[i]!)));
+    return { Responses: results.map((r) => (r.Item ? { Item: r.Item } : {})), ...capacity.report(validated.ReturnConsumedCapacity) };
   }
 
   /** Request-level checks that need no table: one action per element, each action's own parameters. */
@@ -167,11 +174,11 @@ export class Transactions {
     const { TableName } = w.params;
     switch (w.kind) {
       case 'Put':
-        return this.engine.run('PutItem', { TableName, Item: w.params.Item });
+        return this.engine.run('PutItem', { TableName, Item: w.params.Item, ReturnConsumedCapacity: 'TOTAL' });
       case 'Delete':
-        return this.engine.run('DeleteItem', { TableName, Key: w.params.Key });
+        return this.engine.run('DeleteItem', { TableName, Key: w.params.Key, ReturnConsumedCapacity: 'TOTAL' });
       case 'Update':
-        return this.engine.run('UpdateItem', { TableName, Key: w.params.Key, _updates: w.params._updates });
+        return this.engine.run('UpdateItem', { TableName, Key: w.params.Key, _updates: w.params._updates, ReturnConsumedCapacity: 'TOTAL' });
       case 'ConditionCheck':
         throw new Error('A condition check writes nothing');
     }
@@ -203,6 +210,36 @@ function cancelled(reasons: CancellationReason[]): DynamoDbError {
     Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
     CancellationReasons: reasons,
   });
+}
+
+/** dynalite's capacity for one single-item action (the larger of old and new item, per KB or 4 KB). */
+function unitsOf(result: Body): number {
+  return Number((result.ConsumedCapacity as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 1);
+}
+
+/**
+ * Capacity by table, as DynamoDB bills transactions: twice the units of the same plain reads
+ * and writes (a condition check is a read). Only tables are reported, not their indexes.
+ */
+class CapacityTally {
+  private readonly tables = new Map<string, { read: number; write: number }>();
+
+  add(tableName: string, kind: 'read' | 'write', units: number): void {
+    const tally = this.tables.get(tableName) ?? { read: 0, write: 0 };
+    tally[kind] += units;
+    this.tables.set(tableName, tally);
+  }
+
+  /** The response's ConsumedCapacity when the request asked for it (TOTAL or INDEXES). */
+  report(requested: unknown): Body {
+    if (requested !== 'TOTAL' && requested !== 'INDEXES') return {};
+    return {
+      ConsumedCapacity: [...this.tables].map(([TableName, { read, write }]) => {
+        const units = { CapacityUnits: read + write, ...(read ? { ReadCapacityUnits: read } : {}), ...(write ? { WriteCapacityUnits: write } : {}) };
+        return { TableName, ...units, ...(requested === 'INDEXES' ? { Table: units } : {}) };
+      }),
+    };
+  }
 }
 
 /** A Put names its item; deleting what it created needs just the key attributes. */

@@ -96,6 +96,24 @@ describe('TransactWriteItems', () => {
     expect(await get(LEDGER, 'commit-guard')).toEqual({ pk: S('commit-guard'), open: { BOOL: true } });
   });
 
+  it('reports the capacity it consumed per table when asked: twice that of plain reads and writes', async () => {
+    await db.send(new PutItemCommand({ TableName: LEDGER, Item: { pk: S('capacity-guard') } }));
+    const { ConsumedCapacity } = await db.send(
+      new TransactWriteItemsCommand({
+        ReturnConsumedCapacity: 'TOTAL',
+        TransactItems: [
+          { Put: { TableName: SETTLEMENTS, Item: { pk: S('capacity-3kb'), blob: S('x'.repeat(2.5 * 1024)) } } },
+          { Update: { TableName: LEDGER, Key: { pk: S('capacity-player') }, UpdateExpression: 'ADD xp :xp', ExpressionAttributeValues: { ':xp': N(1) } } },
+          { ConditionCheck: { TableName: LEDGER, Key: { pk: S('capacity-guard') }, ConditionExpression: 'attribute_exists(pk)' } },
+        ],
+      }),
+    );
+    expect(ConsumedCapacity).toEqual([
+      { TableName: SETTLEMENTS, CapacityUnits: 6, WriteCapacityUnits: 6 },
+      { TableName: LEDGER, CapacityUnits: 4, ReadCapacityUnits: 2, WriteCapacityUnits: 2 },
+    ]);
+  });
+
   it('writes nothing when a condition fails, and gives one reason per item in order', async () => {
     await db.send(new PutItemCommand({ TableName: SETTLEMENTS, Item: { pk: S('cancel-battle'), by: S('first') } }));
     await db.send(new PutItemCommand({ TableName: LEDGER, Item: { pk: S('cancel-guard'), open: { BOOL: false } } }));
@@ -290,8 +308,9 @@ describe('TransactGetItems', () => {
   it('returns each item in request order, with an empty response for a missing one and projections applied', async () => {
     await db.send(new PutItemCommand({ TableName: LEDGER, Item: { pk: S('get-1'), xp: N(5), secret: S('s') } }));
     await db.send(new PutItemCommand({ TableName: SETTLEMENTS, Item: { pk: S('get-2'), n: N(2) } }));
-    const { Responses } = await db.send(
+    const { Responses, ConsumedCapacity } = await db.send(
       new TransactGetItemsCommand({
+        ReturnConsumedCapacity: 'TOTAL',
         TransactItems: [
           { Get: { TableName: SETTLEMENTS, Key: { pk: S('get-2') } } },
           { Get: { TableName: LEDGER, Key: { pk: S('get-missing') } } },
@@ -300,6 +319,10 @@ describe('TransactGetItems', () => {
       }),
     );
     expect(Responses).toEqual([{ Item: { pk: S('get-2'), n: N(2) } }, {}, { Item: { pk: S('get-1'), xp: N(5) } }]);
+    expect(ConsumedCapacity).toEqual([
+      { TableName: SETTLEMENTS, CapacityUnits: 2, ReadCapacityUnits: 2 },
+      { TableName: LEDGER, CapacityUnits: 4, ReadCapacityUnits: 4 },
+    ]);
   });
 
   it('refuses the same item twice and more than 100 gets', async () => {
