@@ -189,6 +189,21 @@ describe('TransactWriteItems', () => {
     expect(await get(LEDGER, 'race-bob')).toMatchObject({ xp: N(80 * rounds), gold: N(20 * rounds) });
   });
 
+  it('lets no plain write land between a transaction\'s condition checks and its writes', async () => {
+    const plain = client();
+    const transactional = client();
+    for (let round = 0; round < 10; round++) {
+      const battleId = `interleave-${round}`;
+      const outcomes = await Promise.allSettled([
+        transactional.send(new TransactWriteItemsCommand({ TransactItems: grant(battleId, [{ id: 'interleave-player', xp: 1, gold: 1 }]) })),
+        plain.send(new PutItemCommand({ TableName: SETTLEMENTS, Item: { pk: S(battleId), by: S('plain') }, ConditionExpression: 'attribute_not_exists(pk)' })),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const record = await get(SETTLEMENTS, battleId);
+      expect(record?.by === undefined).toBe(outcomes[0]!.status === 'fulfilled');
+    }
+  });
+
   it('never lets a reader see half a transaction', async () => {
     const writer = client();
     const reader = client();
