@@ -1,4 +1,4 @@
-import { DYNALITE_OPERATIONS, DynamoDbError, serviceError, type AttributeMap, type Body, type DynaliteEngine, type DynaliteOperation } from './dynamodb-engine.ts';
+import { DYNALITE_OPERATIONS, DynamoDbError, serviceError, validationError, type AttributeMap, type Body, type DynaliteEngine, type DynaliteOperation } from './dynamodb-engine.ts';
 import { ReadWriteLock, type LockMode } from './dynamodb-lock.ts';
 import { Transactions } from './dynamodb-transactions.ts';
 import { TimeToLive, type TimeToLiveOptions } from './dynamodb-ttl.ts';
@@ -71,6 +71,12 @@ export class DynamoDbService {
     const dynaliteOperation = operation as DynaliteOperation;
     // Validation needs no lock: it reads nothing but the request.
     const validated = this.engine.validate(dynaliteOperation, request);
+    const returnValues = request.ReturnValuesOnConditionCheckFailure;
+    if (SINGLE_ITEM_WRITES.has(operation) && returnValues !== undefined && returnValues !== 'ALL_OLD' && returnValues !== 'NONE') {
+      throw validationError(
+        `1 validation error detected: Value '${String(returnValues)}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]`,
+      );
+    }
     return this.lock.run(mode, async () => {
       try {
         const response = await this.engine.run(dynaliteOperation, validated);

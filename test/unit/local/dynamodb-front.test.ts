@@ -86,6 +86,9 @@ describe('the DynamoDB front', () => {
     const failure = await db.send(conditional).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConditionalCheckFailedException);
     expect((failure as ConditionalCheckFailedException).Item).toEqual({ pk: { S: 'once' }, sk: { N: '0' }, by: { S: 'first' } });
+    const badReturn = await db.send(new DeleteItemCommand({ TableName: 'events', Key: { pk: { S: 'once' }, sk: { N: '0' } }, ReturnValuesOnConditionCheckFailure: 'ALL_NEW' as never })).catch((e: Error) => e);
+    expect(badReturn).toMatchObject({ name: 'ValidationException' });
+    expect((badReturn as Error).message).toContain("at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint");
     const invalid = await db.send(new GetItemCommand({ TableName: 'events', Key: { pk: { S: 'once' } } })).catch((error: Error) => error);
     expect(invalid).toMatchObject({ name: 'ValidationException', message: 'The provided key element does not match the schema' });
     const missing = await db.send(new GetItemCommand({ TableName: 'nope', Key: { pk: { S: 'x' } } })).catch((error: Error) => error);
