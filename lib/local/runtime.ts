@@ -7,6 +7,8 @@ import { checkTableStreams } from './emulators/dynamodb-streams.ts';
 import { localCredentials } from './emulators/loopback.ts';
 import { startS3SqsEmulator, type S3SqsEmulator } from './emulators/s3-sqs-emulator.ts';
 import { LocalErrorCode, LocalRuntimeError } from './errors.ts';
+import type { Clock } from './eventbridge/clock.ts';
+import { LocalEventBridge } from './eventbridge/local-eventbridge.ts';
 import { s3KeysInBody } from './event-sources/s3-keys-in-body.ts';
 import { SqsPoller } from './event-sources/sqs-poller.ts';
 import { listenHttpEndpoints, wireHttpEndpoints, type HttpEndpoint } from './http/http-endpoints.ts';
@@ -16,8 +18,9 @@ import { FunctionHost } from './lambda/function-host.ts';
 import type { EnvironmentFactory } from './lambda/function-instance.ts';
 import { readFunctionSpec, type FunctionSpec } from './lambda/function-spec.ts';
 import { lambdaEnvironment, type LocalEndpoints } from './lambda/lambda-environment.ts';
-import { readNotificationRules, ruleMatches, type NotificationRule } from './notifications/notification-rules.ts';
+import { readEventBridgeBuckets, readNotificationRules, ruleMatches, type NotificationRule } from './notifications/notification-rules.ts';
 import { S3EventDispatcher } from './notifications/s3-event-dispatcher.ts';
+import { s3EventBridgeEntry } from './notifications/s3-eventbridge-event.ts';
 import { discoverPipelines, type PipelineRoute } from './pipelines.ts';
 import { takeInventory, unsupportedTriggers, type Inventory } from './resources/inventory.ts';
 import { provisionS3AndSqs, provisionTables } from './resources/provision.ts';
@@ -36,6 +39,7 @@ const WIRING_TYPES = new Set([
   'AWS::S3::Bucket',
   'AWS::Lambda::Url',
   'AWS::ApiGatewayV2::Integration',
+  'AWS::Events::Rule',
 ]);
 
 export interface LocalRuntimeOptions {
@@ -60,6 +64,8 @@ export interface LocalRuntimeOptions {
   readonly onWarning?: (message: string) => void;
   /** Called for failures inside the running runtime (a poll or a delivery that failed). */
   readonly onError?: (error: Error) => void;
+  /** The clock EventBridge schedules and retry waits run on (tests inject one). @default the wall clock */
+  readonly eventBridgeClock?: Clock;
 }
 
 /**
@@ -78,6 +84,8 @@ export class LocalRuntime {
   private dynamo: DynamoDbEmulator | undefined;
   private dispatcher: S3EventDispatcher | undefined;
   private asyncInvoker: AsyncInvoker | undefined;
+  /** Buses, rules and targets on loopback; its journal records every event and delivery. */
+  eventBridge: LocalEventBridge | undefined;
   private stopped = false;
   // Set once while starting, read-only for callers afterwards.
   tracker!: OutcomeTracker;
@@ -149,8 +157,13 @@ export class LocalRuntime {
       await provisionTables(index, this.dynamo.endpoint);
     }
 
+    this.eventBridge = await LocalEventBridge.listen({
+      region: this.region,
+      accountId: LOCAL_ACCOUNT_ID,
+      ...(this.options.eventBridgeClock ? { clock: this.options.eventBridgeClock } : { timeScale: this.timeScale }),
+    });
     // One entry per service with an emulator of its own (AWS_ENDPOINT_URL_<KEY> in each function).
-    const services: Record<string, string> = {};
+    const services: Record<string, string> = { EVENTBRIDGE: this.eventBridge.endpoint };
     if (this.dynamo) services.DYNAMODB = this.dynamo.endpoint;
     const endpoints: LocalEndpoints = { region: this.region, endpoint: this.s3sqs.endpoint, services };
     const cpuCap = Math.max(4, availableParallelism() * 2);
@@ -171,7 +184,7 @@ export class LocalRuntime {
     }
 
     this.refuseUnsupportedTriggers(specs);
-    this.rules = readNotificationRules(index, (message) => this.warn(message));
+    this.rules = readNotificationRules(index);
     for (const rule of this.rules) {
       if (rule.target.kind === 'function' && !this.hosts.has(rule.target.functionName)) {
         throw new LocalRuntimeError(LocalErrorCode.RESOURCE_UNSUPPORTED, `Bucket ${rule.bucket} notifies ${rule.target.functionName}, which cannot run locally`);
@@ -209,6 +222,16 @@ export class LocalRuntime {
       onError,
     });
     const asyncInvoker = this.asyncInvoker;
+    this.eventBridge.wire({
+      index,
+      sqs: this.sqs,
+      invokeAsync: (name, payload) => asyncInvoker.invoke(name, payload),
+      resolveFunction: (arn) => this.hostByNameOrArn(arn)?.spec.name,
+      functions: specs.map((spec) => ({ name: spec.name, environment: spec.environment })),
+      onWarning: (message) => this.warn(message),
+      onError,
+    });
+    const eventBridge = this.eventBridge;
     this.dispatcher = new S3EventDispatcher(this.rules, {
       s3: this.s3,
       sqs: this.sqs,
@@ -224,6 +247,7 @@ export class LocalRuntime {
         if (this.routeForRule(rule)) this.tracker.fail(event.bucket, event.key, 'undeliverable', { code: 'NOTIFICATION_FAILED', message: error.message }, event.sequencer);
       },
       onError,
+      eventBridge: { buckets: readEventBridgeBuckets(index), publish: (event) => eventBridge.putEvents([s3EventBridgeEntry(event, LOCAL_ACCOUNT_ID)], { trusted: true }) },
     });
     const dispatcher = this.dispatcher;
     const tracker = this.tracker;
@@ -284,6 +308,7 @@ export class LocalRuntime {
     await Promise.all([...this.hosts.values()].map((host) => host.stop()));
     await polling;
     await this.dispatcher?.drain();
+    await this.eventBridge?.stop();
     this.s3.destroy();
     this.sqs.destroy();
     await Promise.all(

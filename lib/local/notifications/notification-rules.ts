@@ -34,44 +34,57 @@ interface RawNotificationConfiguration {
   LambdaFunctionConfigurations?: RawConfiguration[];
   LambdaConfigurations?: RawConfiguration[];
   TopicConfigurations?: RawConfiguration[];
-  EventBridgeConfiguration?: unknown;
+  EventBridgeConfiguration?: { EventBridgeEnabled?: unknown };
+}
+
+/**
+ * Buckets that publish their object events to EventBridge's default bus: a bucket's own
+ * `NotificationConfiguration.EventBridgeConfiguration` (unless `EventBridgeEnabled` is false), or
+ * the `EventBridgeConfiguration: {}` CDK's Custom::S3BucketNotifications carries for
+ * `eventBridgeEnabled: true`.
+ */
+export function readEventBridgeBuckets(index: ResourceIndex): Set<string> {
+  const buckets = new Set<string>();
+  const enabled = (config: RawNotificationConfiguration | undefined) =>
+    config?.EventBridgeConfiguration !== undefined && String(config.EventBridgeConfiguration?.EventBridgeEnabled ?? true) !== 'false';
+  for (const { stackName, logicalId } of index.resourcesOfType('Custom::S3BucketNotifications')) {
+    if (enabled(index.property(stackName, logicalId, 'NotificationConfiguration') as RawNotificationConfiguration | undefined)) {
+      buckets.add(String(index.property(stackName, logicalId, 'BucketName')));
+    }
+  }
+  for (const { stackName, logicalId } of index.resourcesOfType('AWS::S3::Bucket')) {
+    if (enabled(index.property(stackName, logicalId, 'NotificationConfiguration') as RawNotificationConfiguration | undefined)) {
+      buckets.add(index.identity(stackName, logicalId).ref);
+    }
+  }
+  return buckets;
 }
 
 /**
  * Bucket notification rules from CDK's Custom::S3BucketNotifications resources and from buckets'
  * own NotificationConfiguration property (the two ways a template can configure them). A rule
  * whose destination is not emulated fails start: a pipeline without its trigger would look
- * alive and never run. Publishing to EventBridge is for consumers outside the template (the
- * results bucket announces manifests and failure records that way), so it only earns a warning.
+ * alive and never run. Publishing to EventBridge is read by {@link readEventBridgeBuckets}.
  */
-export function readNotificationRules(index: ResourceIndex, warn: (message: string) => void = () => undefined): NotificationRule[] {
+export function readNotificationRules(index: ResourceIndex): NotificationRule[] {
   const rules: NotificationRule[] = [];
   for (const { stackName, logicalId } of index.resourcesOfType('Custom::S3BucketNotifications')) {
     const bucket = String(index.property(stackName, logicalId, 'BucketName'));
     const config = (index.property(stackName, logicalId, 'NotificationConfiguration') ?? {}) as RawNotificationConfiguration;
-    rules.push(...rulesOf(index, bucket, config, `${stackName}/${logicalId}`, warn));
+    rules.push(...rulesOf(index, bucket, config, `${stackName}/${logicalId}`));
   }
   for (const { stackName, logicalId } of index.resourcesOfType('AWS::S3::Bucket')) {
     const config = index.property(stackName, logicalId, 'NotificationConfiguration') as RawNotificationConfiguration | undefined;
-    if (config) rules.push(...rulesOf(index, index.identity(stackName, logicalId).ref, config, `${stackName}/${logicalId}`, warn));
+    if (config) rules.push(...rulesOf(index, index.identity(stackName, logicalId).ref, config, `${stackName}/${logicalId}`));
   }
   return rules;
 }
 
-function rulesOf(
-  index: ResourceIndex,
-  bucket: string,
-  config: RawNotificationConfiguration,
-  where: string,
-  warn: (message: string) => void,
-): NotificationRule[] {
+function rulesOf(index: ResourceIndex, bucket: string, config: RawNotificationConfiguration, where: string): NotificationRule[] {
   if (config.TopicConfigurations?.length) {
     throw new LocalRuntimeError(LocalErrorCode.RESOURCE_UNSUPPORTED, `${where} sends bucket events to SNS, which the local runtime does not deliver`, {
       where,
     });
-  }
-  if (config.EventBridgeConfiguration) {
-    warn(`${where} publishes its object events to EventBridge on AWS; locally they are not published`);
   }
   const rules: NotificationRule[] = [];
   const add = (raw: RawConfiguration, target: NotificationTarget) => {

@@ -16,10 +16,14 @@ export interface DispatcherDeps {
   /** A rule's event could not be sent: reported so the upload it names does not wait forever. */
   readonly onDeliveryFailed: (rule: NotificationRule, event: S3ObjectEvent, error: Error) => void;
   readonly onError: (error: Error) => void;
+  /** Buckets with EventBridge enabled, and where their object events go (the default bus). */
+  readonly eventBridge?: { readonly buckets: ReadonlySet<string>; readonly publish: (event: S3ObjectEvent) => void };
 }
 
 /**
- * Turns the emulator's object writes into S3 event notifications. fauxqs records a write in its
+ * Turns the emulator's object writes into S3 event notifications, and into EventBridge events
+ * for buckets that publish there (one description of each write feeds both, so both carry the
+ * same size, ETag and sequencer). fauxqs records a write in its
  * spy synchronously; a copy records `uploaded` then `copied` in the same tick, so the event name is
  * settled one microtask later. Size and ETag come from a HEAD of the object (a multipart ETag ends
  * in `-<parts>`, which is how CompleteMultipartUpload is told from Put).
@@ -40,7 +44,7 @@ export class S3EventDispatcher {
   handle(message: SpyMessage): void {
     if (message.service !== 's3') return;
     const { bucket, key, status } = message;
-    if (!this.rules.some((rule) => rule.bucket === bucket)) return;
+    if (!this.rules.some((rule) => rule.bucket === bucket) && !this.deps.eventBridge?.buckets.has(bucket)) return;
     const id = `${bucket}\n${key}`;
     if (status === 'copied') {
       const pending = this.pending.get(id);
@@ -86,6 +90,7 @@ export class S3EventDispatcher {
           this.deps.onDelivering(rule, event);
           this.deps.onDeliveryFailed(rule, event, reason);
         }
+        if (this.deps.eventBridge?.buckets.has(bucket)) this.deps.onError(new Error(`No EventBridge event for s3://${bucket}/${key}: ${reason.message}`, { cause: error }));
         return;
       }
     }
@@ -98,6 +103,7 @@ export class S3EventDispatcher {
   }
 
   private async dispatch(event: S3ObjectEvent): Promise<void> {
+    if (this.deps.eventBridge?.buckets.has(event.bucket)) this.deps.eventBridge.publish(event);
     const matching = this.matchingRules(event);
     await Promise.all(
       matching.map(async (rule) => {

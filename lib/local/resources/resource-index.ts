@@ -3,6 +3,7 @@ import { IntrinsicResolver, type PseudoParameters } from '../assembly/intrinsics
 import type { AssemblyModel, CfnResource, StackModel } from '../assembly/template.ts';
 import { LOOPBACK } from '../emulators/loopback.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
+import { eventsIdentity } from '../eventbridge/identities.ts';
 import { localBucketName, localFunctionName, localQueueName, localTableName } from './local-names.ts';
 import { supportLevel } from './support.ts';
 
@@ -194,6 +195,9 @@ export class ResourceIndex {
         const arn = `arn:aws:lambda:${region}:${accountId}:layer:${name}:1`;
         return { ...base, ref: arn, attributes: { Arn: arn, LayerVersionArn: arn } };
       }
+      case 'AWS::Events::EventBus':
+      case 'AWS::Events::Rule':
+        return { ...base, ...eventsIdentity(resource.Type, stackName, logicalId, (name) => this.property(stackName, logicalId, name), this.environment) };
       case 'AWS::Lambda::Function': {
         const name = named('FunctionName', () => localFunctionName(stackName, logicalId));
         return { ...base, ref: name, attributes: { Arn: `arn:aws:lambda:${region}:${accountId}:function:${name}` } };

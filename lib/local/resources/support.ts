@@ -18,10 +18,13 @@ const SUPPORT: Readonly<Record<string, Exclude<SupportLevel, 'unsupported'>>> = 
   'AWS::ApiGatewayV2::Stage': 'emulated',
   'AWS::ApiGatewayV2::Route': 'emulated',
   'AWS::ApiGatewayV2::Integration': 'emulated',
+  'AWS::Events::EventBus': 'emulated',
+  'AWS::Events::Rule': 'emulated',
 
   'AWS::S3::BucketPolicy': 'not-needed',
   'AWS::SQS::QueuePolicy': 'not-needed',
   'AWS::Lambda::Permission': 'not-needed',
+  'AWS::Events::EventBusPolicy': 'not-needed',
   'AWS::Lambda::LayerVersionPermission': 'not-needed',
   'Custom::LogRetention': 'not-needed',
   'Custom::S3AutoDeleteObjects': 'not-needed',

@@ -101,7 +101,7 @@ describe('target input', () => {
         InputTemplate,
       },
     });
-  const render = (template: string) => renderTargetInput(transformer(template), event, context);
+  const render = (template: string) => renderTargetInput(transformer(template), event, context)!;
 
   it('passes the whole event, a constant, or the value at a path', () => {
     expect(JSON.parse(renderTargetInput(compileTargetInput({}), event, context)!)).toEqual(event);

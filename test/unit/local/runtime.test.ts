@@ -73,7 +73,6 @@ describe('LocalRuntime on a hand-made assembly', () => {
     ]);
     expect(warnings).toEqual([
       'Not emulated locally, ignored: AWS::SNS::Topic (Topic)',
-      'Tiny/Announcer publishes its object events to EventBridge on AWS; locally they are not published',
     ]);
     expect(runtime.inventory.notNeeded.get('deploy-time custom resource handler')).toBe(1);
   });
