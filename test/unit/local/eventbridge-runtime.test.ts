@@ -219,3 +219,49 @@ describe('EventBridge in the local runtime', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('EventBridge resources the runtime refuses', () => {
+  const startWith = async (resources: Record<string, unknown>, functions = [{ logicalId: 'Listener', source: LISTENER_HANDLER, environment: { BUS_NAME: { Ref: 'Bus' } } }]) => {
+    const dir = writeTinyAssembly({ functions, resources: { Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'kit-events' } }, Q: { Type: 'AWS::SQS::Queue', Properties: {} }, ...resources } });
+    const runtime = await LocalRuntime.start({ assemblyDirectory: dir }).catch((error: Error) => error);
+    if (runtime instanceof LocalRuntime) {
+      await runtime.stop();
+      throw new Error('the runtime started');
+    }
+    return runtime;
+  };
+  const rule = (properties: Record<string, unknown>) => ({ Bad: { Type: 'AWS::Events::Rule', Properties: { Targets: [{ Id: 'Q', Arn: { 'Fn::GetAtt': ['Q', 'Arn'] } }], ...properties } } });
+
+  it('fails start on an invalid event pattern, naming the rule and the reason', async () => {
+    const error = await startWith(rule({ EventPattern: { detail: { n: [{ numeric: ['>', 5, '<', 1] }] } } }));
+    expect(error).toMatchObject({ code: 'ASSEMBLY_INVALID' });
+    expect(error.message).toBe('Rule Bad in Tiny: Event pattern is not valid. Reason: Bottom must be less than top (at detail.n[0].numeric)');
+  });
+
+  it('fails start on an invalid schedule, or a schedule on a custom bus', async () => {
+    expect((await startWith(rule({ ScheduleExpression: 'rate(1 minutes)' }))).message).toMatch(/^Rule Bad in Tiny: Parameter ScheduleExpression is not valid: rate\(1 minutes\)/);
+    expect((await startWith(rule({ ScheduleExpression: 'rate(5 minutes)', EventBusName: { Ref: 'Bus' } }))).message).toBe(
+      'Rule Bad in Tiny: a ScheduleExpression is only supported on the default event bus, not kit-events',
+    );
+  });
+
+  it('fails start on a target input EventBridge would refuse', async () => {
+    const error = await startWith({
+      Bad: { Type: 'AWS::Events::Rule', Properties: { EventPattern: { source: ['x'] }, Targets: [{ Id: 'Q', Arn: { 'Fn::GetAtt': ['Q', 'Arn'] }, InputTransformer: { InputTemplate: '"<nope>"' } }] } },
+    });
+    expect(error.message).toBe('Rule Bad in Tiny: target Q: InputTemplate contains invalid placeholder nope');
+  });
+
+  it('fails start when a local function publishes to a bus whose rule targets what the runtime cannot deliver to', async () => {
+    const error = await startWith({
+      Bad: {
+        Type: 'AWS::Events::Rule',
+        Properties: { Name: 'to-sfn', EventBusName: { Ref: 'Bus' }, EventPattern: { source: ['media-kit'] }, Targets: [{ Id: 'Flow', Arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:flow' }] },
+      },
+    });
+    expect(error).toMatchObject({ code: 'RESOURCE_UNSUPPORTED' });
+    expect(error.message).toBe(
+      'Rule Bad in Tiny sends to target Flow (arn:aws:states:us-east-1:000000000000:stateMachine:flow), states, which the local runtime cannot deliver to; Tiny-Listener publish to its bus kit-events',
+    );
+  });
+});
