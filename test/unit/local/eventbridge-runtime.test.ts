@@ -1,6 +1,8 @@
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteQueueCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../lib/local/eventbridge/clock.ts';
 import type { DeliveryRecord, EventRecord } from '../../../lib/local/eventbridge/delivery-journal.ts';
@@ -11,6 +13,9 @@ import { eventBridgeResources, LISTENER_HANDLER, PUBLISHER_HANDLER } from './fix
 import { removeTempDirs, writeTinyAssembly } from './fixtures/tiny-assembly.ts';
 
 afterAll(removeTempDirs);
+
+/** The AWS CLI is not installed on every machine; where it is, it must work against the endpoint too. */
+const awsCli = spawnSync('aws', ['--version'], { stdio: 'ignore' }).status === 0;
 
 describe('EventBridge in the local runtime', () => {
   let runtime: LocalRuntime;
@@ -207,6 +212,18 @@ describe('EventBridge in the local runtime', () => {
     ] as const) {
       expect(JSON.parse(message!.Body!)).toMatchObject({ source: 'aws.events', 'detail-type': 'Scheduled Event', resources: [rule.arn], detail: {}, time });
     }
+  });
+
+  it.skipIf(!awsCli)('answers `aws events put-events --endpoint-url`', async () => {
+    // Asynchronously: the endpoint is served by this very process.
+    const { stdout: out } = await promisify(execFile)(
+      'aws',
+      ['events', 'put-events', '--endpoint-url', runtime.eventBridge!.endpoint, '--region', 'us-east-1', '--output', 'json', '--entries', JSON.stringify([{ Source: 'cli', DetailType: 'Hello', Detail: '{}' }])],
+      { env: { PATH: process.env.PATH, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' }, encoding: 'utf8', timeout: 30_000 },
+    );
+    const result = JSON.parse(out) as { FailedEntryCount: number; Entries: { EventId?: string }[] };
+    expect(result.FailedEntryCount).toBe(0);
+    expect(journal().events().some((e) => e.eventId === result.Entries[0]!.EventId && e.source === 'cli')).toBe(true);
   });
 
   it('serves EventBridge on 127.0.0.1 only', () => {
