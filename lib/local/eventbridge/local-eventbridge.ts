@@ -9,7 +9,7 @@ import { listenEventBridge, type EventBridgeServer } from './eventbridge-server.
 import { busNameOf, requestEntries, toBusEvent, type BusEvent, type PutEventsEntry, type PutEventsResultEntry } from './put-events.ts';
 import { queueSender } from './queue-sender.ts';
 import { RuleScheduler } from './rule-scheduler.ts';
-import { TargetDelivery, type QueueMessage } from './target-delivery.ts';
+import { TargetDelivery } from './target-delivery.ts';
 
 export interface LocalEventBridgeOptions {
   readonly region: string;
@@ -34,10 +34,6 @@ export interface EventBridgeWiring {
   readonly functions: readonly { readonly name: string; readonly environment: Readonly<Record<string, string>> }[];
   readonly onWarning: (message: string) => void;
   readonly onError: (error: Error) => void;
-  /** Wait before retry number N of a failed delivery, in clock time. @default 1 s doubling, at most 5 min */
-  readonly retryDelayMs?: (retry: number) => number;
-  /** Overrides SQS sends (tests of failure paths); @default SendMessage through `sqs` */
-  readonly sendMessage?: (message: QueueMessage) => Promise<void>;
 }
 
 export interface PutEventsResult {
@@ -119,11 +115,10 @@ export class LocalEventBridge {
     }
     if (unsupported.length > 0) wiring.onWarning(`EventBridge targets not delivered locally (journaled as skipped): ${unsupported.join(', ')}`);
     this.delivery = new TargetDelivery({
-      sendMessage: wiring.sendMessage ?? queueSender(wiring.sqs),
+      sendMessage: queueSender(wiring.sqs),
       invokeAsync: wiring.invokeAsync,
       clock: this.clock,
       journal: this.journal,
-      ...(wiring.retryDelayMs ? { retryDelayMs: wiring.retryDelayMs } : {}),
       onDropped: wiring.onWarning,
       onError: wiring.onError,
     });
