@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock, scaledClock } from '../../../lib/local/eventbridge/clock.ts';
 import { parseJsonPath, valueAt } from '../../../lib/local/eventbridge/json-path.ts';
 import { nextFireTime, parseScheduleExpression, ScheduleExpressionError } from '../../../lib/local/eventbridge/schedule-expression.ts';
 import { compileTargetInput, renderTargetInput, TargetInputError } from '../../../lib/local/eventbridge/target-input.ts';
@@ -152,5 +153,19 @@ describe('target input', () => {
       { InputTransformer: { InputPathsMap: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`v${i}`, '$.id'])), InputTemplate: '"x"' } },
     ];
     for (const raw of bad) expect(() => compileTargetInput(raw), JSON.stringify(raw).slice(0, 60)).toThrow(TargetInputError);
+  });
+});
+
+describe('clocks', () => {
+  it('a scaled clock runs schedules and waits faster than its base, from the moment it is made', async () => {
+    const base = new ManualClock(Date.UTC(2026, 0, 1));
+    const clock = scaledClock(60, base);
+    const fired: number[] = [];
+    clock.setTimer(() => fired.push(clock.now()), 60_000);
+    await base.advance(999);
+    expect(fired).toEqual([]);
+    await base.advance(1);
+    expect(fired).toEqual([Date.UTC(2026, 0, 1, 0, 1)]);
+    expect(() => scaledClock(0)).toThrow('A time scale must be positive');
   });
 });
