@@ -15,6 +15,7 @@ import { isMalformedEventError, objectsFromMessageBody, type S3ObjectRef } from 
 import { assertStillCurrent, deleteObject, readJsonIfExists, writeJson, writeObject } from './s3-io.ts';
 import type { WorkerSettings } from './settings.ts';
 import type { RunOutcome } from './tasks/task-tracking.ts';
+import { tasksFromEnvironment } from './tasks/tasks-from-environment.ts';
 import { budgetReserveMs, startBudget, withinBudget } from './time-budget.ts';
 
 /** How a task ended, as logged on its `outcome` line (the local runtime reads `superseded` from it). */
@@ -67,7 +68,7 @@ export interface QueueWorkerOptions {
   readonly processObject: (object: S3ObjectRef, work: ObjectWork) => Promise<void>;
   /** The code of this pipeline's "over the time budget" failure, e.g. IMAGE_PROCESSING_TIMEOUT; one of the contract's codes. */
   readonly timeoutCode: string;
-  /** Records each object's attempt and outcome. @default none (outcomes are in S3 and the logs only) */
+  /** Records each object's attempt and outcome. @default the task table and bus the environment names (tasksFromEnvironment) */
   readonly tasks?: TaskHooks;
 }
 
@@ -103,6 +104,8 @@ export class NotStartedError extends Error {
  */
 export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const { settings, s3, processObject, timeoutCode } = options;
+  // Every pipeline records its tasks the same way, as its construct configured it.
+  const tasks = options.tasks ?? tasksFromEnvironment(settings.contract, s3);
   const { contract, resultsBucket, timeBudgetMs } = settings;
   const declared = new Set<string>([...contract.errorCodes, ...Object.values(SharedErrorCode)]);
   if (!declared.has(timeoutCode)) {
@@ -164,8 +167,8 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
   async function processOne(object: S3ObjectRef, invocationRemainingMs: number, receiveCount: number): Promise<void> {
     logger.appendKeys({ key: object.key });
     const began = Date.now();
-    const run = await options.tasks?.begin(object, { requestId: invocation.context?.awsRequestId ?? 'unknown', receiveCount });
-    if (run && 'skip' in run) {
+    const run = await tasks.begin(object, { requestId: invocation.context?.awsRequestId ?? 'unknown', receiveCount });
+    if ('skip' in run) {
       logger.info(`Task not run: it is ${run.skip}`, { outcome: 'skipped', taskId: run.taskId });
       return;
     }
@@ -223,12 +226,12 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
       } else if (failure !== 'none') {
         await deleteObject(s3, resultsBucket, failureKey);
       }
-      await run?.end({ state: 'succeeded', resultKey });
+      await run.end({ state: 'succeeded', resultKey });
       logger.info('Task succeeded', { outcome: 'succeeded', durationMs: Date.now() - began, ...log });
     } catch (caught) {
       let error = caught;
       if (isSupersededError(error)) {
-        await run?.end({ state: 'superseded' });
+        await run.end({ state: 'superseded' });
         logSuperseded(error.message, began, log);
         return;
       }
@@ -236,11 +239,11 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
       if (!isPermanentError(error)) {
         logger.error('Task failed; the message will be retried', { outcome: 'retrying', error, durationMs: Date.now() - began, ...log });
         const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
-        await run?.end({ state: 'retrying', error: { code: name, message } }).catch((end: unknown) => logger.error('Recording the retry failed', { error: end }));
+        await run.end({ state: 'retrying', error: { code: name, message } }).catch((end: unknown) => logger.error('Recording the retry failed', { error: end }));
         throw error;
       }
       const ended = await recordFailure(object, source, error, { resultKey, failureKey, began, log });
-      await run?.end(
+      await run.end(
         ended === 'failed'
           ? { state: 'failed', failure: { code: error.code, message: error.message, details: error.details, recordKey: failureKey } }
           : { state: 'superseded' },

@@ -1,4 +1,5 @@
-import { failureRecordKey, outputFolder } from '../../functions/shared/keys.ts';
+import { failureRecordKey } from '../../functions/shared/keys.ts';
+import { outputFolderOf } from '../../functions/shared/pipeline-contract.ts';
 import type { TaskRecord } from '../../functions/shared/tasks/task-record.ts';
 
 /** What the console knows of a pipeline: where its inputs and results live (the pipeline contract). */
@@ -29,7 +30,7 @@ export function resultLocation(pipeline: ConsolePipeline, task: Pick<TaskRecord,
   if (task.resultKey) return { bucket: pipeline.resultsBucket, key: task.resultKey, kind: 'result' };
   if (task.state === 'failed') return { bucket: pipeline.resultsBucket, key: task.failure?.recordKey ?? failureRecordKey(task.input.key), kind: 'failure' };
   if (task.state === 'succeeded' && pipeline.resultDocument) {
-    return { bucket: pipeline.resultsBucket, key: `${outputFolder(task.input.key, pipeline.ingestPrefix, pipeline.outputPrefix)}${pipeline.resultDocument}`, kind: 'result' };
+    return { bucket: pipeline.resultsBucket, key: `${outputFolderOf(pipeline, task.input.key)}${pipeline.resultDocument}`, kind: 'result' };
   }
   return undefined;
 }

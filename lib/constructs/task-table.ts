@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TASK_TABLE } from '../../functions/shared/tasks/task-table.ts';
 
@@ -41,14 +41,14 @@ export class KitTaskTable extends Construct {
     });
   }
 
-  /** What the shared worker and the dead-letter recorder need: conditional writes and reads of records. */
+  /** What the shared worker and the dead-letter recorder need: conditional writes and reads of records, on the table only. */
   grantRecorder(grantee: iam.IGrantable): void {
-    this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+    iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], resourceArns: [this.table.tableArn] });
   }
 
-  /** What the task API needs: the recorder's actions plus queries of the indexes. */
+  /** What the task API needs: the recorder's actions plus queries of the table and its indexes. */
   grantApi(grantee: iam.IGrantable): void {
     this.grantRecorder(grantee);
-    this.table.grant(grantee, 'dynamodb:Query', 'dynamodb:Scan');
+    iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query', 'dynamodb:Scan'], resourceArns: [this.table.tableArn, `${this.table.tableArn}/index/*`] });
   }
 }

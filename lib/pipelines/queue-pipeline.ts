@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -10,15 +11,40 @@ import { definePipelineContract, failurePrefixOf, type PipelineContract, type Pi
 import { KitFunction, type KitArchitecture } from '../constructs/kit-function.ts';
 import { acknowledge, prefixGrantFinding } from '../constructs/nag.ts';
 import { QueueWorker } from '../constructs/queue-worker.ts';
+import type { KitTaskTable } from '../constructs/task-table.ts';
 import { PROJECT_ROOT } from './paths.ts';
 import { timeBudgetMsOf, type WorkerConfig } from './worker-config.ts';
+
+/** Where a pipeline's tasks are recorded (KitStack passes its own). */
+export interface PipelineTasks {
+  readonly table: KitTaskTable;
+  /** Days a finished task is kept. */
+  readonly ttlDays: number;
+}
+
+/** What every kit pipeline construct takes from its stack, beside its own config. */
+export interface KitPipelineProps {
+  readonly ingestBucket: s3.IBucket;
+  readonly resultsBucket: s3.IBucket;
+  /** @default 'x86_64' */
+  readonly architecture?: KitArchitecture;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Where the pipeline's alarms notify (KitAlerts.action). @default no action */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
+  /** The task table. @default no task records */
+  readonly tasks?: PipelineTasks;
+  /**
+   * The kit bus: `Task Succeeded`/`Task Failed` and the pipeline's own events (handlers reach it
+   * through KIT_BUS_NAME). @default no events
+   */
+  readonly bus?: events.IEventBus;
+}
 
 /** What a pipeline declares about itself; prefixes come from its config. */
 export type PipelineDeclaration = Omit<PipelineContractInput, 'ingestPrefix' | 'outputPrefix'>;
 
-export interface QueuePipelineProps<Settings extends z.ZodObject> {
-  readonly ingestBucket: s3.IBucket;
-  readonly resultsBucket: s3.IBucket;
+export interface QueuePipelineProps<Settings extends z.ZodObject> extends KitPipelineProps {
   /** id, result document, error codes, JSON tasks: the contract less its prefixes. */
   readonly pipeline: PipelineDeclaration;
   /** The pipeline's config: worker fields, `outputPrefix`, and its handler's settings. */
@@ -35,14 +61,8 @@ export interface QueuePipelineProps<Settings extends z.ZodObject> {
   readonly nodeModules?: readonly string[];
   /** Variables beyond the contract and settings. @default {} */
   readonly environment?: Readonly<Record<string, string>>;
-  /** @default 'x86_64' */
-  readonly architecture?: KitArchitecture;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
   /** Project root holding package.json and the lockfile. @default the kit's root */
   readonly projectRoot?: string;
-  /** Where the pipeline's alarms (its dead-letter alarm) notify, e.g. KitAlerts.action. @default no action */
-  readonly alarmAction?: cloudwatch.IAlarmAction;
   /** Construct id of the function (part of its logical id: keep it stable once deployed). @default 'Function' */
   readonly functionId?: string;
 }
@@ -85,6 +105,11 @@ export class QueuePipeline<Settings extends z.ZodObject = z.ZodObject> extends C
         [EnvName.RESULTS_BUCKET]: props.resultsBucket.bucketName,
         [EnvName.PIPELINE_SETTINGS]: JSON.stringify(this.settings),
         [EnvName.TIME_BUDGET_MS]: String(this.timeBudgetMs),
+        [EnvName.KIT_ARCHITECTURE]: props.architecture ?? 'x86_64',
+        ...(props.tasks
+          ? { [EnvName.TASK_TABLE_NAME]: props.tasks.table.table.tableName, [EnvName.TASK_TTL_DAYS]: String(props.tasks.ttlDays) }
+          : {}),
+        ...(props.bus ? { [EnvName.KIT_BUS_NAME]: props.bus.eventBusName } : {}),
       },
     });
 
@@ -98,6 +123,9 @@ export class QueuePipeline<Settings extends z.ZodObject = z.ZodObject> extends C
       maxReceiveCount: config.maxReceiveCount,
       alarmAction: props.alarmAction,
     });
+
+    props.tasks?.table.grantRecorder(this.worker.function);
+    props.bus?.grantPutEventsTo(this.worker.function);
 
     // Without ListBucket, S3 answers a GetObject of a missing key with 403, not 404: the worker could
     // not tell "no earlier outcome" from a permission problem. It lists key names, never contents.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FAILURE_PREFIX } from '../../functions/shared/keys.ts';
 import { alertsSchema } from '../constructs/alerts.ts';
+import { EVENTS_DEFAULTS, eventsConfigSchema, TASKS_DEFAULTS, tasksConfigSchema } from '../constructs/tasks-config.ts';
 import { imagePipelineConfigSchema } from '../pipelines/image-pipeline-config.ts';
 import type { KitStackConfig } from '../stacks/kit-stack.ts';
 
@@ -43,6 +44,10 @@ export const kitConfigSchema = z
       .default({ resultsNoncurrentVersionDays: 30, accessLogExpirationDays: 90, resultsEventBridge: true }),
     /** Where alarms notify: an existing SNS topic or an email address. @default none (alarms without actions) */
     alerts: alertsSchema.optional(),
+    /** The task table, task API and dead-letter recorder. */
+    tasks: tasksConfigSchema.default(TASKS_DEFAULTS),
+    /** The kit's EventBridge bus. */
+    events: eventsConfigSchema.default(EVENTS_DEFAULTS),
     pipelines: z
       .strictObject({
         image: imagePipelineConfigSchema.optional(),

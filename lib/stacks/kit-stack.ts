@@ -2,10 +2,17 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { KitAlerts, type AlertsConfig } from '../constructs/alerts.ts';
+import { DeadLetterRecorder } from '../constructs/dead-letter-recorder.ts';
+import { KitEventBus } from '../constructs/kit-event-bus.ts';
 import type { KitArchitecture } from '../constructs/kit-function.ts';
 import { KitStorage, type KitStorageProps } from '../constructs/kit-storage.ts';
+import { TaskApi } from '../constructs/task-api.ts';
+import { KitTaskTable } from '../constructs/task-table.ts';
+import type { EventsConfig, TasksConfig } from '../constructs/tasks-config.ts';
 import type { ImagePipelineConfig } from '../pipelines/image-pipeline-config.ts';
 import { ImagePipeline } from '../pipelines/image-pipeline.ts';
+import { PROJECT_ROOT } from '../pipelines/paths.ts';
+import type { KitPipelineProps, QueuePipeline } from '../pipelines/queue-pipeline.ts';
 
 /** What the stack is built from: a validated KitConfig (lib/presets) satisfies it. */
 export interface KitStackConfig {
@@ -14,6 +21,8 @@ export interface KitStackConfig {
   readonly logRetentionDays: number;
   readonly storage: KitStorageProps;
   readonly alerts?: AlertsConfig;
+  readonly tasks: TasksConfig;
+  readonly events: EventsConfig;
   readonly pipelines: { readonly image?: ImagePipelineConfig };
 }
 
@@ -21,11 +30,20 @@ export interface KitStackProps extends StackProps {
   readonly config: KitStackConfig;
 }
 
-/** One deployable unit: the shared storage plus every pipeline the config enables. */
+/**
+ * One deployable unit: the shared storage, the kit bus, the task table with its API and
+ * dead-letter recorder, and every pipeline the config enables.
+ */
 export class KitStack extends Stack {
   public readonly storage: KitStorage;
   /** The alarm destination, when config `alerts` is set. */
   public readonly alerts?: KitAlerts;
+  public readonly bus: KitEventBus;
+  public readonly taskTable?: KitTaskTable;
+  public readonly taskApi?: TaskApi;
+  public readonly deadLetterRecorder?: DeadLetterRecorder;
+  /** Every pipeline of the stack, in the order they were added. */
+  public readonly pipelines: QueuePipeline[] = [];
   public readonly imagePipeline?: ImagePipeline;
 
   constructor(scope: Construct, id: string, props: KitStackProps) {
@@ -34,26 +52,67 @@ export class KitStack extends Stack {
       ...props,
     });
     const { config } = props;
-    this.storage = new KitStorage(this, 'Storage', config.storage);
     const logRetention = config.logRetentionDays as logs.RetentionDays;
+    this.storage = new KitStorage(this, 'Storage', config.storage);
     if (config.alerts) this.alerts = new KitAlerts(this, 'Alerts', { config: config.alerts });
-    const alarmAction = this.alerts?.action;
+    this.bus = new KitEventBus(this, 'Events', { busName: config.events.busName });
+    if (config.tasks.enabled) this.taskTable = new KitTaskTable(this, 'Tasks');
 
+    const wiring: KitPipelineProps = {
+      ingestBucket: this.storage.ingestBucket,
+      resultsBucket: this.storage.resultsBucket,
+      architecture: config.architecture,
+      logRetention,
+      alarmAction: this.alerts?.action,
+      bus: this.bus.bus,
+      ...(this.taskTable ? { tasks: { table: this.taskTable, ttlDays: config.tasks.ttlDays } } : {}),
+    };
     if (config.pipelines.image) {
-      this.imagePipeline = new ImagePipeline(this, 'ImagePipeline', {
-        ingestBucket: this.storage.ingestBucket,
-        resultsBucket: this.storage.resultsBucket,
-        config: config.pipelines.image,
+      this.imagePipeline = this.add(new ImagePipeline(this, 'ImagePipeline', { ...wiring, config: config.pipelines.image }), 'Image');
+    }
+
+    if (this.taskTable && this.pipelines.length > 0) {
+      this.taskApi = new TaskApi(this, 'TaskApi', {
+        tasks: this.taskTable,
+        projectRoot: PROJECT_ROOT,
+        ttlDays: config.tasks.ttlDays,
+        presignExpirySeconds: config.tasks.presignExpirySeconds,
         architecture: config.architecture,
         logRetention,
-        alarmAction,
+        pipelines: this.pipelines.map((p) => ({
+          id: p.contract.id,
+          ingestPrefix: p.contract.ingestPrefix,
+          acceptsJsonTasks: p.contract.acceptsJsonTasks,
+          ingestBucket: this.storage.ingestBucket,
+          workQueue: p.queueWorker.workQueue.queue,
+        })),
       });
-      new CfnOutput(this, 'ImageIngestPrefix', { value: config.pipelines.image.ingestPrefix });
-      new CfnOutput(this, 'ImageDeadLetterQueueUrl', {
-        value: this.imagePipeline.queueWorker.workQueue.deadLetterQueue.queueUrl,
+      this.deadLetterRecorder = new DeadLetterRecorder(this, 'DeadLetters', {
+        tasks: this.taskTable,
+        projectRoot: PROJECT_ROOT,
+        bus: this.bus.bus,
+        ttlDays: config.tasks.ttlDays,
+        architecture: config.architecture,
+        logRetention,
+        pipelines: this.pipelines.map((p) => ({
+          id: p.contract.id,
+          ingestPrefix: p.contract.ingestPrefix,
+          deadLetterQueue: p.queueWorker.workQueue.deadLetterQueue,
+        })),
       });
+      new CfnOutput(this, 'TaskApiUrl', { value: this.taskApi.url, description: 'The task API (IAM auth): media-kit tasks --stack' });
+      new CfnOutput(this, 'TaskTableName', { value: this.taskTable.table.tableName });
     }
+    new CfnOutput(this, 'EventBusName', { value: this.bus.bus.eventBusName });
     new CfnOutput(this, 'IngestBucketName', { value: this.storage.ingestBucket.bucketName });
     new CfnOutput(this, 'ResultsBucketName', { value: this.storage.resultsBucket.bucketName });
+  }
+
+  /** Registers a pipeline with the stack's task API and recorder, and outputs its ingest prefix and DLQ. */
+  private add<P extends QueuePipeline>(pipeline: P, outputPrefix: string): P {
+    this.pipelines.push(pipeline);
+    new CfnOutput(this, `${outputPrefix}IngestPrefix`, { value: pipeline.contract.ingestPrefix });
+    new CfnOutput(this, `${outputPrefix}DeadLetterQueueUrl`, { value: pipeline.queueWorker.workQueue.deadLetterQueue.queueUrl });
+    return pipeline;
   }
 }
