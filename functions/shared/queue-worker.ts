@@ -104,13 +104,13 @@ export class NotStartedError extends Error {
  */
 export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const { settings, s3, processObject, timeoutCode } = options;
-  // Every pipeline records its tasks the same way, as its construct configured it.
-  const tasks = options.tasks ?? tasksFromEnvironment(settings.contract, s3);
   const { contract, resultsBucket, timeBudgetMs } = settings;
   const declared = new Set<string>([...contract.errorCodes, ...Object.values(SharedErrorCode)]);
   if (!declared.has(timeoutCode)) {
     throw new Error(`Pipeline '${contract.id}': timeoutCode ${timeoutCode} is not among its contract's errorCodes`);
   }
+  // Every pipeline records its tasks the same way, as its construct configured it.
+  const tasks = options.tasks ?? tasksFromEnvironment(settings.contract, s3);
   let sqs = options.sqs;
   const processor = new BatchProcessor(EventType.SQS);
   let invocation = { context: undefined as Context | undefined, reserveMs: 0, started: 0 };

@@ -20,25 +20,28 @@ export interface KitTaskTableProps {
  * creation order. Only the TaskLedger writes it.
  */
 export class KitTaskTable extends Construct {
-  public readonly table: dynamodb.TableV2;
+  public readonly table: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: KitTaskTableProps = {}) {
     super(scope, id);
     const string = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
-    this.table = new dynamodb.TableV2(this, 'Table', {
+    // A single-region Table (not TableV2's global table): what the local runtime provisions too.
+    this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: string(TASK_TABLE.partitionKey),
-      billing: dynamodb.Billing.onDemand(),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
       timeToLiveAttribute: TASK_TABLE.ttlAttribute,
-      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      globalSecondaryIndexes: Object.values(TASK_TABLE.indexes).map((index) => ({
+    });
+    for (const index of Object.values(TASK_TABLE.indexes)) {
+      this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: string(index.partitionKey),
         sortKey: string(index.sortKey),
         projectionType: dynamodb.ProjectionType.ALL,
-      })),
-    });
+      });
+    }
   }
 
   /** What the shared worker and the dead-letter recorder need: conditional writes and reads of records, on the table only. */

@@ -217,7 +217,10 @@ describe('image pipeline wiring', () => {
 
   it('lets the function write logs only to its own log group', () => {
     const logGroupId = stack.getLogicalId(stack.imagePipeline!.worker.logGroup.node.defaultChild as never);
-    const statements = Object.values(resources(template, 'AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
+    const roleId = stack.getLogicalId(stack.imagePipeline!.worker.role.node.defaultChild as never);
+    const statements = Object.values(resources(template, 'AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
     const logs = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('logs:')));
     expect(logs.map((s) => [s.Action, s.Resource])).toEqual([
       [['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logGroupId, 'Arn'] }],

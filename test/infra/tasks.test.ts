@@ -29,12 +29,13 @@ function taskStack() {
 describe('task model infrastructure', () => {
   it('the task table: on demand, PITR, TTL, encrypted, retained, indexes by pipeline, state and input', () => {
     const { template } = taskStack();
-    template.hasResource('AWS::DynamoDB::GlobalTable', {
+    template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-        Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
         GlobalSecondaryIndexes: Match.arrayWith(['byPipeline', 'byPipelineState', 'byState', 'byInput'].map((IndexName) => Match.objectLike({ IndexName }))),
       }),
     });

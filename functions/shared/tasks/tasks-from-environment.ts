@@ -23,12 +23,13 @@ export function tasksFromEnvironment(contract: PipelineContract, s3: S3Client, e
   const ttlDays = Number(env[EnvName.TASK_TTL_DAYS] ?? 30);
   if (!Number.isInteger(ttlDays) || ttlDays < 1) throw new Error(`Invalid handler environment: ${EnvName.TASK_TTL_DAYS} is not a whole number of days`);
   const architecture = env[EnvName.KIT_ARCHITECTURE] === 'arm64' ? 'arm64' : 'x86_64';
+  const events = kitEventsFromEnvironment(env);
+  if (!tableName) return new TaskTracking({ pipeline: contract, architecture, memoryMb: 0, region: '' });
   const s3Requests = new RequestCounter();
   s3Requests.attach(s3);
-  const events = kitEventsFromEnvironment(env);
   return new TaskTracking({
     pipeline: contract,
-    ...(tableName ? { ledger: new TaskLedger(createDynamoDbClient(), tableName, { ttlDays }) } : {}),
+    ledger: new TaskLedger(createDynamoDbClient(), tableName, { ttlDays }),
     ...(events ? { events } : {}),
     architecture,
     memoryMb: Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? 1024),
