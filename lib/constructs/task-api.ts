@@ -107,7 +107,7 @@ export class TaskApi extends Construct {
       createDefaultStage: false,
       defaultAuthorizer: new HttpIamAuthorizer(),
     });
-    const stage = this.api.addStage('Stage', {
+    this.api.addStage('Stage', {
       stageName: '$default',
       autoDeploy: true,
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogs) },
@@ -115,7 +115,8 @@ export class TaskApi extends Construct {
     });
     const integration = new HttpLambdaIntegration('Handler', this.handler.function);
     for (const [method, path] of ROUTES) this.api.addRoutes({ path, methods: [method], integration });
-    this.url = stage.url;
+    // The $default stage is served at the API's own endpoint: one URL on AWS and locally alike.
+    this.url = `${this.api.apiEndpoint}/`;
   }
 
   /** Lets a principal call every route (the CLI's `--stack` user, a client's role). */

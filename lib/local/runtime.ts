@@ -289,6 +289,12 @@ export class LocalRuntime {
     return arn?.slice(arn.lastIndexOf(':') + 1);
   }
 
+  /** A stack output of the assembly, resolved to its local value (an API's URL is its loopback endpoint). */
+  stackOutput(outputId: string): string | undefined {
+    const value = this.index.output(outputId);
+    return value === undefined ? undefined : String(value);
+  }
+
   pipeline(id: string): PipelineRoute | undefined {
     return this.pipelines.find((p) => p.id === id);
   }

@@ -216,6 +216,15 @@ export class ResourceIndex {
     return { ...base, ref: name, attributes: { Arn: `arn:aws:${service}:${region}:${accountId}:${name}` } };
   }
 
+  /** A stack output's value as it resolves locally (the first stack that has it). */
+  output(outputId: string): unknown {
+    for (const stack of this.assembly.stacks) {
+      const output = stack.template.Outputs?.[outputId];
+      if (output) return this.resolver(stack.stackName).resolve(output.Value, `${stack.stackName}.Outputs.${outputId}.Value`);
+    }
+    return undefined;
+  }
+
   private importValue(exportName: string): unknown {
     for (const stack of this.assembly.stacks) {
       for (const [outputId, output] of Object.entries(stack.template.Outputs ?? {})) {
