@@ -2,6 +2,7 @@ import type { LocalRuntime } from '../runtime.ts';
 import { join } from 'node:path';
 import { bootRuntime, STATE_DIR } from './boot.ts';
 import { imageDemoInputs, type DemoInput } from './demo-inputs.ts';
+import { TASK_API_URL_OUTPUT } from '../tasks/task-table-reader.ts';
 import { clearDevState, writeDevState, type DevState } from './dev-state.ts';
 import { startDevConsole } from '../../console/dev-console.ts';
 import type { RunningConsole } from '../../console/server.ts';
@@ -34,6 +35,7 @@ export async function devCommand(options: DevOptions): Promise<number> {
       if (record.outcome === 'succeeded') return;
       console.log(invocationLine(record));
     });
+    const taskApiUrl = runtime.stackOutput(TASK_API_URL_OUTPUT);
     const state: DevState = {
       pid: process.pid,
       preset: options.preset,
@@ -41,6 +43,7 @@ export async function devCommand(options: DevOptions): Promise<number> {
       region: runtime.region,
       ...(runtime.dynamoDbEndpoint ? { dynamoDbEndpoint: runtime.dynamoDbEndpoint } : {}),
       pipelines: runtime.pipelines,
+      ...(taskApiUrl ? { taskApiUrl } : {}),
       startedAt: new Date().toISOString(),
     };
     // Console (lib/console): over the task API this state names; `media-kit console` opens it.

@@ -2,11 +2,13 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_PRESET } from '../../presets/index.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
 import { consoleCommand } from './console-command.ts';
+import { costCommand } from './cost-command.ts';
 import { devCommand } from './dev-command.ts';
 import { red } from './format.ts';
 import { presetsCommand } from './presets-command.ts';
 import { runCommand } from './run-command.ts';
 import { sampleCommand } from './sample-command.ts';
+import { tasksCommand } from './tasks-command.ts';
 import { uploadCommand } from './upload-command.ts';
 import { RUN_TIME_SCALE, validTimeScale } from '../time-scale.ts';
 
@@ -18,6 +20,8 @@ const USAGE = `media-kit — run the kit's pipelines on this machine (loopback o
   media-kit presets [--json]                                   presets and the pipelines each enables
   media-kit sample  battle [--seed N] [--players N] [--enemies N] [--actions N] [--out FILE]   a valid battle log
   media-kit console                                            the dev runtime's console URL (opens a browser when there is one)
+  media-kit tasks   [list|show ID|retry ID|stop ID] [--pipeline ID] [--state S] [--json] [--stack NAME]
+  media-kit cost    [--json] [--stack NAME]                    cost per task and per 1 000 against an always-on container
 
   --config F        JSON overriding the preset, as \`cdk synth -c config=F\`
   --time-scale N    run queue visibility timeouts and retry delays N times faster than on AWS
@@ -46,6 +50,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         config: { type: 'string' },
         'time-scale': { type: 'string' },
         'no-demo': { type: 'boolean', default: false },
+        state: { type: 'string' },
+        stack: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -77,6 +83,17 @@ export async function main(argv: readonly string[]): Promise<number> {
         return presetsCommand({ json: values.json });
       case 'console':
         return await consoleCommand();
+      case 'tasks':
+        return await tasksCommand({
+          action: positionals[0],
+          ...(positionals[1] ? { id: positionals[1] } : {}),
+          ...(values.pipeline ? { pipeline: values.pipeline } : {}),
+          ...(values.state ? { state: values.state } : {}),
+          ...(values.stack ? { stack: values.stack } : {}),
+          json: values.json,
+        });
+      case 'cost':
+        return await costCommand({ json: values.json, ...(values.stack ? { stack: values.stack } : {}) });
       default:
         throw new LocalRuntimeError(LocalErrorCode.USAGE, `Unknown command '${command}'\n\n${USAGE}`);
     }

@@ -3,6 +3,8 @@ import { dirname, resolve, sep } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
 import type { PipelineRoute } from '../pipelines.ts';
+import type { TaskRecord } from '../../../functions/shared/tasks/task-record.ts';
+import { isTerminal } from '../../../functions/shared/tasks/task-states.ts';
 import type { Task } from '../tasks/outcome-tracker.ts';
 
 export interface OutputReport {
@@ -17,6 +19,8 @@ export interface OutputReport {
 export interface ItemReport {
   readonly input: string;
   readonly pipeline: string;
+  /** The task in the task table (absent when the assembly has none). */
+  readonly taskId?: string;
   readonly key: string;
   /** `superseded`: the object was overwritten before it was read; the newer upload is its own task. */
   readonly status: 'succeeded' | 'failed' | 'superseded' | 'pending';
@@ -31,6 +35,29 @@ export interface RunReport {
   readonly preset: string;
   readonly items: ItemReport[];
   readonly summary: { succeeded: number; failed: number; superseded?: number; pending?: number; wallMs: number };
+}
+
+/**
+ * The item as the task table tells it: its task id, and the table's terminal state, attempts and
+ * error, which is where `run` takes outcomes from when the assembly has a task table.
+ */
+export function withTaskRecord(item: ItemReport, task: TaskRecord | undefined): ItemReport {
+  if (!task) return item;
+  const { input, pipeline, key, ...rest } = item;
+  const status: ItemReport['status'] =
+    task.state === 'succeeded' ? 'succeeded' : task.state === 'superseded' ? 'superseded' : isTerminal(task.state) ? 'failed' : item.status;
+  const error = status === 'failed' ? (task.failure ? { code: task.failure.code, message: task.failure.message } : (item.error ?? { code: task.state.toUpperCase(), message: `The task is ${task.state}` })) : undefined;
+  const { error: _old, ...fields } = rest;
+  return {
+    input,
+    pipeline,
+    taskId: task.taskId,
+    key,
+    ...fields,
+    status,
+    attempts: Math.max(task.attemptCount, item.attempts),
+    ...(error ? { error } : {}),
+  };
 }
 
 /** Counts per status; `superseded` and `pending` appear only when there are some. */

@@ -3,7 +3,8 @@ import type { Task } from '../tasks/outcome-tracker.ts';
 import { bootRuntime } from './boot.ts';
 import { bold, green, progress, red, taskLine } from './format.ts';
 import { readInputs, routeFor } from './inputs.ts';
-import { describeTask, describeUnstarted, summarize, type RunReport } from './report.ts';
+import { LocalTaskTable, TASK_TABLE_OUTPUT } from '../tasks/task-table-reader.ts';
+import { describeTask, describeUnstarted, summarize, withTaskRecord, type RunReport } from './report.ts';
 
 export interface RunOptions {
   readonly preset: string;
@@ -41,16 +42,21 @@ export async function runCommand(options: RunOptions): Promise<number> {
       }),
     );
     const timedOut = !(await settleWithin(finished, deadline - Date.now()));
+    const table = openTaskTable(runtime);
     const report: RunReport = {
       preset: options.preset,
       items: await Promise.all(
-        inputs.map((input, i) => {
+        inputs.map(async (input, i) => {
           const task = tasks[i];
-          return task ? describeTask(runtime.s3, input.input, task, options.out) : describeUnstarted(input.input, routes[i]!, input.name, uploadsStarted);
+          if (!task) return describeUnstarted(input.input, routes[i]!, input.name, uploadsStarted);
+          const item = await describeTask(runtime.s3, input.input, task, options.out);
+          // The table records the same end a moment after the outcome the tracker saw: wait briefly for it.
+          return withTaskRecord(item, await table?.settled(task.bucket, task.key, task.uploadedAt, Math.min(deadline, Date.now() + 5_000)));
         }),
       ),
       summary: { succeeded: 0, failed: 0, wallMs: 0 },
     };
+    table?.destroy();
     Object.assign(report.summary, summarize(report.items, performance.now() - started));
     const { failed, pending = 0 } = report.summary;
     if (options.json) {
@@ -66,6 +72,12 @@ export async function runCommand(options: RunOptions): Promise<number> {
   } finally {
     await runtime.stop();
   }
+}
+
+/** The assembly's task table in the running runtime, when it has one. */
+function openTaskTable(runtime: LocalRuntime): LocalTaskTable | undefined {
+  const tableName = runtime.stackOutput(TASK_TABLE_OUTPUT);
+  return tableName && runtime.dynamoDbEndpoint ? new LocalTaskTable(runtime.dynamoDbEndpoint, runtime.region, tableName) : undefined;
 }
 
 /** True when `work` settles within `ms`; a rejection (a failed upload) is a runtime error, thrown. */

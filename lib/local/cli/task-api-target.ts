@@ -2,11 +2,10 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { localCredentials } from '../emulators/loopback.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
+import { TASK_API_URL_OUTPUT } from '../tasks/task-table-reader.ts';
 import { readDevState } from './dev-state.ts';
 import type { TaskApiTarget } from './task-api-client.ts';
 
-/** The stack output that names the task API's URL (KitStack writes it). */
-export const TASK_API_URL_OUTPUT = 'TaskApiUrl';
 
 /**
  * Where `tasks` and `cost` send their requests: the running dev runtime by default, or a deployed
