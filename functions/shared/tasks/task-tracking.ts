@@ -33,8 +33,14 @@ export interface TaskTrackingOptions {
   readonly now?: () => number;
 }
 
-/** DynamoDB writes one attempt makes: its start and its end, each on the base table and the state indexes it moves. */
-export const TASK_WRITES_PER_ATTEMPT = 2;
+/**
+ * Write units one attempt costs: two requests (its start and its end), each writing the base item
+ * and every index item it changes. The first start puts all four index items (1 + 4); an end moves
+ * the two state indexes (a delete and a put each) and rewrites the other two (1 + 4 + 2); a later
+ * start moves the state indexes back as well (1 + 4 + 2).
+ */
+export const TASK_WRITES_FIRST_ATTEMPT = 12;
+export const TASK_WRITES_LATER_ATTEMPT = 14;
 
 /**
  * The worker's view of the task model: each object's delivery starts an attempt in the task
@@ -80,7 +86,7 @@ export class TaskTracking {
           ...requests,
           // Receive and delete of the message (S3's send on the first attempt).
           sqsRequests: attempt === 1 ? 3 : 2,
-          dynamodbWrites: TASK_WRITES_PER_ATTEMPT,
+          dynamodbWrites: attempt === 1 ? TASK_WRITES_FIRST_ATTEMPT : TASK_WRITES_LATER_ATTEMPT,
           events: terminal && events ? 1 : 0,
         }, this.prices);
         const changed = await ledger.finishAttempt(taskId, pipeline, attempt, {
