@@ -1,18 +1,10 @@
 import type { Architecture } from '../cost/estimate.ts';
+import type { S3ObjectRef } from '../s3-event.ts';
 import type { TaskIdentity } from './task-ledger.ts';
 import { submittedTaskIdOf, uploadTaskId } from './task-id.ts';
 
 /** What the worker and the dead-letter recorder know of an object from its S3 event. */
-export interface EventObject {
-  readonly bucket: string;
-  readonly key: string;
-  readonly size?: number;
-  readonly eTag?: string;
-  readonly versionId?: string;
-  readonly sequencer?: string;
-  /** The event's time (ISO 8601), when the object was written. */
-  readonly eventTime?: string;
-}
+export type EventObject = Pick<S3ObjectRef, 'bucket' | 'key' | 'size' | 'eTag' | 'versionId' | 'sequencer' | 'eventTime'>;
 
 /**
  * The task an S3 event belongs to: a submitted task when the key has the task API's shape

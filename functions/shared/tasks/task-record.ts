@@ -1,16 +1,9 @@
 import type { Architecture } from '../cost/estimate.ts';
+import type { S3ObjectRef } from '../s3-event.ts';
 import type { TaskState } from './task-states.ts';
 
-/** The object a task works on. */
-export interface TaskInput {
-  readonly bucket: string;
-  readonly key: string;
-  readonly size?: number;
-  readonly eTag?: string;
-  readonly versionId?: string;
-  /** The S3 event's sequencer (uploads). */
-  readonly sequencer?: string;
-}
+/** The object a task works on, as its S3 event named it. */
+export type TaskInput = Pick<S3ObjectRef, 'bucket' | 'key' | 'size' | 'eTag' | 'versionId' | 'sequencer'>;
 
 export interface TaskError {
   readonly code: string;

@@ -1,17 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createTaskApi, type ApiPipeline, type ApiRequest, type TaskApiDeps } from '../../../functions/task-api/core.ts';
 import { generatedTaskId, submittedTaskIdOf, uploadTaskId } from '../../../functions/shared/tasks/task-id.ts';
 import { TaskLedger } from '../../../functions/shared/tasks/task-ledger.ts';
 import type { TaskRecord } from '../../../functions/shared/tasks/task-record.ts';
-import { startDynamoDbEmulator, type DynamoDbEmulator } from '../../../lib/local/emulators/dynamodb-emulator.ts';
-import { localCredentials } from '../../../lib/local/emulators/loopback.ts';
-import { createTaskTable } from './task-table-fixture.ts';
+import { useTaskTables } from './task-table-fixture.ts';
 
-let emulator: DynamoDbEmulator;
-let client: DynamoDBClient;
 let ledger: TaskLedger;
-let tables = 0;
+const tables = useTaskTables('api-tasks');
 let clock = 1_750_000_000_000;
 let puts: Array<{ key: string; body: string }>;
 let resent: TaskRecord[];
@@ -29,18 +24,8 @@ function request(method: string, path: string, extra: Partial<ApiRequest> = {}):
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   api(request('POST', path, { body: typeof body === 'string' ? body : JSON.stringify(body), headers }));
 
-beforeAll(async () => {
-  emulator = await startDynamoDbEmulator();
-  client = new DynamoDBClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: localCredentials() });
-});
-afterAll(async () => {
-  client.destroy();
-  await emulator.stop();
-});
 beforeEach(async () => {
-  const table = `api-tasks-${++tables}`;
-  await createTaskTable(client, table);
-  ledger = new TaskLedger(client, table, { now: () => clock });
+  ledger = new TaskLedger(tables.client(), await tables.newTable(), { now: () => clock });
   puts = [];
   resent = [];
   const deps: TaskApiDeps = {

@@ -1,22 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createTaskTable } from './task-table-fixture.ts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useTaskTables } from './task-table-fixture.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { TaskLedger, type TaskIdentity } from '../../../functions/shared/tasks/task-ledger.ts';
 import { uploadTaskId } from '../../../functions/shared/tasks/task-id.ts';
-import { startDynamoDbEmulator, type DynamoDbEmulator } from '../../../lib/local/emulators/dynamodb-emulator.ts';
-import { localCredentials } from '../../../lib/local/emulators/loopback.ts';
 
-let emulator: DynamoDbEmulator;
-let client: DynamoDBClient;
-let tableCount = 0;
+const tables = useTaskTables('tasks');
 let ledger: TaskLedger;
 let clock = 1_700_000_000_000;
-
-async function createTable(): Promise<string> {
-  const name = `tasks-${++tableCount}`;
-  await createTaskTable(client, name);
-  return name;
-}
 
 function upload(key: string, sequencer = '0001', eventTimeMs = clock): TaskIdentity {
   const input = { bucket: 'ingest', key, sequencer, eTag: 'e1', size: 10 };
@@ -33,17 +22,9 @@ const end = (state: 'succeeded' | 'failed' | 'retrying' | 'superseded', extra = 
   ...extra,
 });
 
-beforeAll(async () => {
-  emulator = await startDynamoDbEmulator();
-  client = new DynamoDBClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: localCredentials() });
-});
-afterAll(async () => {
-  client.destroy();
-  await emulator.stop();
-});
 beforeEach(async () => {
   clock += 1000;
-  ledger = new TaskLedger(client, await createTable(), { ttlDays: 30, now: () => clock });
+  ledger = new TaskLedger(tables.client(), await tables.newTable(), { ttlDays: 30, now: () => clock });
 });
 
 describe('task ledger', () => {
