@@ -1,6 +1,7 @@
 /**
  * What the task table costs (not a test): the same uploads through the local runtime with the task
- * table on (the default) and off (`tasks.enabled: false`), in one run. A burst of N small images
+ * table on (the default) and off (`tasks.enabled: false`), in one run; both with a batching window
+ * of 0, so latency is the pipeline's, not the preset's 1 s gathering window. A burst of N small images
  * for throughput and latency, then one upload at a time for the latency each task adds.
  *
  *   npx tsx bench/tasks/run.ts [--count 500] [--sequential 40]
@@ -39,8 +40,8 @@ async function images(): Promise<Buffer[]> {
   );
 }
 
-async function measure(label: string, config: string | undefined, inputs: readonly Buffer[]): Promise<Measured> {
-  const { directory } = await ensureAssembly({ projectRoot: PROJECT_ROOT, preset: 'all', ...(config ? { context: { config } } : {}) });
+async function measure(label: string, config: string, inputs: readonly Buffer[]): Promise<Measured> {
+  const { directory } = await ensureAssembly({ projectRoot: PROJECT_ROOT, preset: 'all', context: { config } });
   const runtime = await LocalRuntime.start({ assemblyDirectory: directory });
   try {
     const route = runtime.pipeline('image')!;
@@ -80,7 +81,7 @@ async function measure(label: string, config: string | undefined, inputs: readon
 }
 
 const inputs = await images();
-const on = await measure('task table on', undefined, inputs);
+const on = await measure('task table on', join(import.meta.dirname, 'tasks-on.json'), inputs);
 const off = await measure('task table off', join(import.meta.dirname, 'tasks-off.json'), inputs);
 const ms = (n: number) => n.toFixed(1);
 printTable(
