@@ -1,4 +1,4 @@
-import { CodedError } from '../shared/errors.ts';
+import { PermanentError, SharedErrorCode } from '../shared/errors.ts';
 
 /**
  * The settlement pipeline's stable error codes. Clients and the console match on these strings,
@@ -33,6 +33,10 @@ export const BattleErrorCode = {
   BATTLE_CHEAT_LOADOUT: 'BATTLE_CHEAT_LOADOUT',
   /** An enemy kind or level the ruleset does not have, or more enemies than it allows. */
   BATTLE_CHEAT_ENCOUNTER: 'BATTLE_CHEAT_ENCOUNTER',
+  /** The battleId was already settled from a different log (another input hash): nothing is granted. */
+  BATTLE_CONFLICT: 'BATTLE_CONFLICT',
+  /** Settling took longer than the per-object time budget. */
+  BATTLE_PROCESSING_TIMEOUT: 'BATTLE_PROCESSING_TIMEOUT',
 } as const;
 
 export type BattleErrorCode = (typeof BattleErrorCode)[keyof typeof BattleErrorCode];
@@ -46,15 +50,14 @@ export interface RejectionReason {
   readonly actionIndex?: number;
 }
 
+/** Every code the settlement pipeline's failure records may carry: its contract's `errorCodes`. */
+export const SETTLEMENT_ERROR_CODES: readonly string[] = [...Object.values(SharedErrorCode), ...Object.values(BattleErrorCode)];
+
 /**
- * A battle that can never settle: the input's fault, so no retry. It is meant to be the kit's
- * PermanentError; until functions/shared/errors.ts accepts per-pipeline codes this is a local
- * CodedError subclass, and {@link battleError} is the one place that constructs it, so switching
- * to PermanentError is a one-line change here. `name` already says PermanentError for logs.
+ * A battle that can never settle: the input's fault, so the shared worker writes a failure record
+ * and does not retry (it is the kit's PermanentError with a BATTLE_ code, declared in the contract).
  */
-export class BattleError extends CodedError<BattleErrorCode> {
-  override readonly name = 'PermanentError';
-}
+export class BattleError extends PermanentError<BattleErrorCode> {}
 
 export function battleError(code: BattleErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): BattleError {
   return new BattleError(code, message, details, cause === undefined ? undefined : { cause });

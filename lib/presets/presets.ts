@@ -17,7 +17,7 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'all',
     description: 'Every pipeline with default settings (the default preset)',
-    config: { pipelines: { image: { renditions: [...DEFAULT_RENDITIONS] } } },
+    config: { pipelines: { image: { renditions: [...DEFAULT_RENDITIONS] }, settlement: {} } },
   },
   {
     name: 'entertainment',
@@ -56,7 +56,7 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'games',
     description: 'Battle settlement computed when a battle ends',
-    config: {},
+    config: { pipelines: { settlement: {} } },
   },
   {
     name: 'ai',

@@ -12,6 +12,8 @@ import type { EventsConfig, TasksConfig } from '../constructs/tasks-config.ts';
 import type { ImagePipelineConfig } from '../pipelines/image-pipeline-config.ts';
 import { ImagePipeline } from '../pipelines/image-pipeline.ts';
 import { PROJECT_ROOT } from '../pipelines/paths.ts';
+import type { SettlementPipelineConfig } from '../pipelines/settlement-pipeline-config.ts';
+import { SettlementPipeline } from '../pipelines/settlement-pipeline.ts';
 import type { KitPipelineProps, QueuePipeline } from '../pipelines/queue-pipeline.ts';
 
 /** What the stack is built from: a validated KitConfig (lib/presets) satisfies it. */
@@ -23,7 +25,7 @@ export interface KitStackConfig {
   readonly alerts?: AlertsConfig;
   readonly tasks: TasksConfig;
   readonly events: EventsConfig;
-  readonly pipelines: { readonly image?: ImagePipelineConfig };
+  readonly pipelines: { readonly image?: ImagePipelineConfig; readonly settlement?: SettlementPipelineConfig };
 }
 
 export interface KitStackProps extends StackProps {
@@ -45,6 +47,7 @@ export class KitStack extends Stack {
   /** Every pipeline of the stack, in the order they were added. */
   public readonly pipelines: QueuePipeline[] = [];
   public readonly imagePipeline?: ImagePipeline;
+  public readonly settlementPipeline?: SettlementPipeline;
 
   constructor(scope: Construct, id: string, props: KitStackProps) {
     super(scope, id, {
@@ -69,6 +72,10 @@ export class KitStack extends Stack {
     };
     if (config.pipelines.image) {
       this.imagePipeline = this.add(new ImagePipeline(this, 'ImagePipeline', { ...wiring, config: config.pipelines.image }), 'Image');
+    }
+    if (config.pipelines.settlement) {
+      this.settlementPipeline = this.add(new SettlementPipeline(this, 'SettlementPipeline', { ...wiring, config: config.pipelines.settlement }), 'Settlement');
+      new CfnOutput(this, 'LedgerTableName', { value: this.settlementPipeline.ledgerTable.tableName });
     }
 
     if (this.taskTable && this.pipelines.length > 0) {

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { PIPELINE_ID_PATTERN } from '../../../functions/shared/pipeline-contract.ts';
 import { PIPELINE_IDS, type PipelineId } from '../../../functions/shared/pipeline-ids.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
@@ -35,9 +35,11 @@ export function readInputs(paths: readonly string[], pipeline: string | undefine
     } catch (error) {
       throw new LocalRuntimeError(LocalErrorCode.USAGE, `Cannot read ${input}: ${(error as Error).message}`, { input });
     }
-    const name = basename(input);
+    let name = basename(input);
     const other = names.get(name);
-    if (other) throw new LocalRuntimeError(LocalErrorCode.USAGE, `${other} and ${input} would both be uploaded as '${name}'`);
+    if (other && resolve(other) !== resolve(input)) throw new LocalRuntimeError(LocalErrorCode.USAGE, `${other} and ${input} would both be uploaded as '${name}'`);
+    // The same file named again is uploaded again, as its own task: `b.json b.json` → b.json, b-2.json.
+    if (other) name = repeatedName(name, names);
     names.set(name, input);
     const routed = (pipeline as PipelineId | undefined) ?? pipelineForContent(body.subarray(0, 512));
     if (!routed) {
@@ -49,6 +51,16 @@ export function readInputs(paths: readonly string[], pipeline: string | undefine
     }
     return { input, name, pipeline: routed, body, contentType: contentTypeFor(routed, body.subarray(0, 16)) };
   });
+}
+
+/** `<stem>-<n><ext>` with the first n ≥ 2 not yet taken. */
+function repeatedName(name: string, taken: ReadonlyMap<string, string>): string {
+  const ext = extname(name);
+  const stem = name.slice(0, name.length - ext.length);
+  for (let n = 2; ; n++) {
+    const candidate = `${stem}-${n}${ext}`;
+    if (!taken.has(candidate)) return candidate;
+  }
 }
 
 /** The preset's route for a pipeline, or a message naming what the preset does have. */
