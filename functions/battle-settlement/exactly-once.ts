@@ -10,7 +10,7 @@ export interface GrantResult {
   readonly balances: ReadonlyMap<string, LedgerBalance>;
 }
 
-/** A grant that cannot finish yet (contention, or the first settlement still recording): the queue retries it. */
+/** A grant that cannot finish yet (contention, or a token in flight): the queue retries it. */
 export class GrantPendingError extends Error {
   override readonly name = 'GrantPendingError';
 }
@@ -30,7 +30,9 @@ export interface ExactlyOnceOptions {
  *   battle shows the same balances. Another battle's grant committed between the two calls is
  *   included in them: they are "the ledger just after this grant", never a sum without it;
  * - the record exists with the same inputHash → `duplicate` with the recorded balances, nothing
- *   changed (or `settled` again when the record is this very task's: a redelivery after a crash);
+ *   changed (or `settled` again when the record is this very task's: a redelivery after a crash).
+ *   When the granting task has not recorded its balances yet, this one records the ledger as it
+ *   reads it (the grant is committed, so they include it): first writer wins, as above;
  * - the record exists with another inputHash → BATTLE_CONFLICT, nothing changed.
  */
 export async function grantExactlyOnce(store: SettlementStore, settlement: Settlement, task: TaskMark, settledAt: string, options: ExactlyOnceOptions = {}): Promise<GrantResult> {
@@ -60,12 +62,10 @@ export async function grantExactlyOnce(store: SettlementStore, settlement: Settl
       { battleId: document.battleId, path: 'battleId', settledInputHash: stored.inputHash, inputHash: document.inputHash, settledBy: stored.task.key, settledAt: stored.settledAt },
     );
   }
+  // The record exists, so its grant committed; if its balances are not recorded yet (that task is
+  // between its two calls, or crashed), whoever comes first records the ledger as it is now.
+  const balances = stored.balances ?? (await store.recordBalances(document.battleId, await store.readBalances(playerIds, options.signal), options.signal));
+  // This task's own earlier attempt granted (then crashed or timed out): it is settled, not a duplicate.
   const ownRecord = stored.task.key === task.key && stored.task.mark === task.mark;
-  if (ownRecord) {
-    // This task's own earlier attempt granted (then crashed or timed out): finish what it began.
-    const balances = stored.balances ?? (await store.recordBalances(document.battleId, await store.readBalances(playerIds, options.signal), options.signal));
-    return { status: 'settled', balances };
-  }
-  if (!stored.balances) throw new GrantPendingError(`Battle ${document.battleId}: settled by ${stored.task.key}, whose balances are not recorded yet`);
-  return { status: 'duplicate', balances: stored.balances };
+  return { status: ownRecord ? 'settled' : 'duplicate', balances };
 }

@@ -242,13 +242,16 @@ describe('settlement handler', () => {
     expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(1);
   });
 
-  it('leaves a duplicate whose first settlement has not recorded its balances yet for the queue to retry', async () => {
+  it('records the balances itself when the first settlement has not yet: a duplicate never waits', async () => {
     upload('battles/b-2.json', victoryText);
     ddb.on(TransactWriteItemsCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None'));
     ddb.on(GetItemCommand).resolves({ Item: storedRecord({ balances: undefined }) });
     const response = await handler({ Records: [record('m5', 'battles/b-2.json', '0B')] }, context);
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm5' }]);
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input.ConditionExpression).toBe('attribute_exists(battleId) AND attribute_not_exists(balances)');
+    const document = JSON.parse(putBody('settlement/b-2.json/settlement.json'));
+    expect(document.status).toBe('duplicate');
+    expect(document.players[1].ledger).toEqual({ xp: 1001, gold: 51, items: { 'test-gem': 2 } });
   });
 
   it('retries a transaction that conflicted with another one, then grants', async () => {
