@@ -12,6 +12,7 @@ import { balanceOf } from '../../functions/battle-settlement/settlement-store.ts
 import type { SettlementDocument } from '../../functions/battle-settlement/settlement.ts';
 import { simulateBattle } from '../../functions/battle-settlement/simulator.ts';
 import { LEADERBOARD_TABLE_ENV } from '../../functions/leaderboard/env.ts';
+import { settlementDemoInputs } from '../../lib/local/cli/demo-inputs.ts';
 import { LocalRuntime } from '../../lib/local/runtime.ts';
 import { PROJECT_ROOT } from '../../lib/pipelines/paths.ts';
 import { presetAssembly } from './helpers/assemblies.ts';
@@ -109,6 +110,16 @@ describe('settlement pipeline through the local runtime', () => {
     expect(b.error?.code).toBe('BATTLE_CONFLICT');
     const playerId = first.settlement.grants[0]!.playerId;
     expect((await ledgerOf(playerId)).xp).toBe(first.settlement.grants[0]!.xp);
+  }, 60_000);
+
+  it('runs the npm start demo: a sampled battle settles, its copy is a duplicate, the flipped one fails', async () => {
+    const inputs = await settlementDemoInputs();
+    const tasks = await Promise.all(inputs.map((input) => runtime.upload(route(), input.name, input.body, input.contentType)));
+    const [battle, again, flipped] = await Promise.all(tasks.map((t) => t.done));
+    const statuses = [(await resultOf(battle!.resultKey)).status, (await resultOf(again!.resultKey)).status].sort();
+    expect(statuses).toEqual(['duplicate', 'settled']);
+    expect(flipped!.status).toBe('failed');
+    expect(flipped!.error?.code).toBe('BATTLE_CHEAT_RESULT');
   }, 60_000);
 
   it('keeps the leaderboard once per battle, whatever the duplicates', async () => {

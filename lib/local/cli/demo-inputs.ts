@@ -1,4 +1,6 @@
 import sharp from 'sharp';
+import { formatBattleLog } from '../../../functions/battle-settlement/format-log.ts';
+import { simulateBattle } from '../../../functions/battle-settlement/simulator.ts';
 
 export interface DemoInput {
   readonly name: string;
@@ -34,4 +36,19 @@ export async function imageDemoInputs(): Promise<DemoInput[]> {
     { name: 'demo-animated.gif', what: `an animated GIF (${frames} frames)`, body: gif, contentType: 'image/gif' },
     { name: 'demo-broken.jpg', what: 'a truncated JPEG (shows a failure record)', body: Buffer.from(broken), contentType: 'image/jpeg' },
   ];
+}
+
+/**
+ * Settlement demo: a sampled battle, the same log again (answered `duplicate`, nothing granted
+ * twice) and a copy whose claimed result was flipped (a failure record naming BATTLE_CHEAT_RESULT).
+ */
+export function settlementDemoInputs(): Promise<DemoInput[]> {
+  const log = simulateBattle({ seed: 2026 });
+  const flipped = { ...log, claimed: { ...log.claimed, result: log.claimed.result === 'victory' ? ('defeat' as const) : ('victory' as const) } };
+  const json = (text: string) => ({ body: Buffer.from(text), contentType: 'application/json' });
+  return Promise.resolve([
+    { name: 'demo-battle.json', what: `a sampled battle (${log.battleId})`, ...json(formatBattleLog(log)) },
+    { name: 'demo-battle-again.json', what: 'the same log again (settles as duplicate: granted once)', ...json(formatBattleLog(log)) },
+    { name: 'demo-battle-flipped.json', what: 'the log with its result flipped (shows BATTLE_CHEAT_RESULT)', ...json(formatBattleLog(flipped)) },
+  ]);
 }
