@@ -11,7 +11,8 @@ export const settlementPipelineConfigSchema = workerConfigSchema
   .extend({
     ingestPrefix: keyPrefixSchema.default('battles/'),
     memorySize: workerConfigSchema.shape.memorySize.unwrap().default(512),
-    timeoutSeconds: workerConfigSchema.shape.timeoutSeconds.unwrap().default(30),
+    // 60 s over 10 records: a 5.4 s budget per battle, so a grant under load (contention retries) is not cut short.
+    timeoutSeconds: workerConfigSchema.shape.timeoutSeconds.unwrap().default(60),
     batchSize: workerConfigSchema.shape.batchSize.unwrap().default(10),
     /** Settlement documents go under this prefix of the results bucket. @default 'settlement/' */
     outputPrefix: keyPrefixSchema.default('settlement/'),
