@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localRuntimeHasTransactionsAndEvents } from './helpers/local-capabilities.ts';
 import { settleBattle } from '../../functions/battle-settlement/core.ts';
 import { formatBattleLog } from '../../functions/battle-settlement/format-log.ts';
 import { balanceOf } from '../../functions/battle-settlement/settlement-store.ts';
@@ -15,7 +14,7 @@ import { PROJECT_ROOT } from '../../lib/pipelines/paths.ts';
 const CHILD = join(PROJECT_ROOT, 'test/integration/fixtures/grant-child.ts');
 
 /** Two environments (processes), the same battle, the same instant, one local DynamoDB: one grant. */
-describe.skipIf(!localRuntimeHasTransactionsAndEvents)('concurrent delivery of one battle', () => {
+describe('concurrent delivery of one battle', () => {
   let dynamo: DynamoDbEmulator;
   let ddb: DynamoDBClient;
   const dir = mkdtempSync(join(tmpdir(), 'settle-race-'));

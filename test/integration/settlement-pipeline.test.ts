@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localRuntimeHasTransactionsAndEvents } from './helpers/local-capabilities.ts';
 import { settleBattle } from '../../functions/battle-settlement/core.ts';
 import { formatBattleLog } from '../../functions/battle-settlement/format-log.ts';
 import { SettlementEnv } from '../../functions/battle-settlement/options.ts';
@@ -19,7 +18,7 @@ import { PROJECT_ROOT } from '../../lib/pipelines/paths.ts';
 import { presetAssembly } from './helpers/assemblies.ts';
 
 /** The settlement pipeline of the `games` preset, synthesized by cdk and run by the local runtime (DynamoDB transactions, EventBridge). */
-describe.skipIf(!localRuntimeHasTransactionsAndEvents)('settlement pipeline through the local runtime', () => {
+describe('settlement pipeline through the local runtime', () => {
   let runtime: LocalRuntime;
   let ddb: DynamoDBClient;
   const errors: Error[] = [];
@@ -138,7 +137,7 @@ describe.skipIf(!localRuntimeHasTransactionsAndEvents)('settlement pipeline thro
   }, 60_000);
 });
 
-describe.skipIf(!localRuntimeHasTransactionsAndEvents)('media-kit run --pipeline settlement b.json b.json', () => {
+describe('media-kit run --pipeline settlement b.json b.json', () => {
   const dir = mkdtempSync(join(tmpdir(), 'settle-run-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
