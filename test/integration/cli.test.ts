@@ -198,6 +198,10 @@ describe('media-kit CLI', () => {
       await waitForOutput(dev, 'stderr', /serving on http:\/\/127\.0\.0\.1:\d+/);
       const lines = demo.split('\n').filter((l) => /^[✓✗] image/.test(l));
       expect(lines).toHaveLength(4);
+      // The settlement demo: a sampled battle and its copy succeed (settled, duplicate), the flipped one fails.
+      const battles = demo.split('\n').filter((l) => /^[✓✗] settlement/.test(l));
+      expect(battles.filter((l) => l.startsWith('✓')).map((l) => l.match(/battles\/(\S+)/)![1]).sort()).toEqual(['demo-battle-again.json', 'demo-battle.json']);
+      expect(battles.find((l) => l.startsWith('✗'))).toMatch(/battles\/demo-battle-flipped\.json\s+BATTLE_CHEAT_RESULT/);
       expect(lines.filter((l) => l.startsWith('✓')).map((l) => /uploads\/(\S+)/.exec(l)![1]).sort()).toEqual([
         'demo-alpha.png',
         'demo-animated.gif',
@@ -218,7 +222,8 @@ describe('media-kit CLI', () => {
       expect(await exited).toBe(0);
       expect(existsSync(join(stateDir, 'dev.json'))).toBe(false);
       const journal = readFileSync(join(stateDir, 'dev-tasks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(journal.filter((e) => e.type === 'task')).toHaveLength(5);
+      // 4 image and 3 settlement demo tasks, plus the upload from another process.
+      expect(journal.filter((e) => e.type === 'task')).toHaveLength(8);
       expect(journal).toContainEqual(
         expect.objectContaining({ type: 'invocation', inputKeys: expect.arrayContaining(['uploads/sea view.jpg']), outcome: 'succeeded' }),
       );
