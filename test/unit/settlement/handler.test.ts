@@ -118,7 +118,7 @@ beforeAll(async () => {
   vi.stubEnv(EnvName.PIPELINE_SETTINGS, JSON.stringify({ limits: { maxInputBytes: 64 * 1024, maxActions: 5000 }, allowedRulesetVersions: ['1'] }));
   vi.stubEnv(SettlementEnv.SETTLEMENTS_TABLE, 'settlements');
   vi.stubEnv(SettlementEnv.LEDGER_TABLE, 'ledger');
-  vi.stubEnv(SettlementEnv.KIT_EVENT_BUS, 'media-kit');
+  vi.stubEnv(EnvName.KIT_BUS_NAME, 'media-kit');
   ({ handler } = await import('../../../functions/battle-settlement/handler.ts'));
 });
 
