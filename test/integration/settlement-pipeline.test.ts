@@ -14,6 +14,10 @@ import { simulateBattle } from '../../functions/battle-settlement/simulator.ts';
 import { LEADERBOARD_TABLE_ENV } from '../../functions/leaderboard/env.ts';
 import { settlementDemoInputs } from '../../lib/local/cli/demo-inputs.ts';
 import { LocalRuntime } from '../../lib/local/runtime.ts';
+import { localCredentials } from '../../lib/local/emulators/loopback.ts';
+import { TaskApiClient } from '../../lib/local/cli/task-api-client.ts';
+import { LocalTaskTable, TASK_API_URL_OUTPUT, TASK_TABLE_OUTPUT } from '../../lib/local/tasks/task-table-reader.ts';
+import type { TaskRecord } from '../../functions/shared/tasks/task-record.ts';
 import { PROJECT_ROOT } from '../../lib/pipelines/paths.ts';
 import { presetAssembly } from './helpers/assemblies.ts';
 
@@ -120,6 +124,23 @@ describe('settlement pipeline through the local runtime', () => {
     expect(statuses).toEqual(['duplicate', 'settled']);
     expect(flipped!.status).toBe('failed');
     expect(flipped!.error?.code).toBe('BATTLE_CHEAT_RESULT');
+  }, 60_000);
+
+  it('settles a battle submitted with POST /tasks as JSON (stored as battles/<taskId>.json)', async () => {
+    const api = new TaskApiClient({ url: runtime.stackOutput(TASK_API_URL_OUTPUT)!, region: runtime.region, credentials: localCredentials() });
+    const table = new LocalTaskTable(runtime.dynamoDbEndpoint!, runtime.region, runtime.stackOutput(TASK_TABLE_OUTPUT)!);
+    try {
+      const { text, settlement } = battle(16, 'api');
+      const since = Date.now();
+      const created = await api.expectOk<{ task: TaskRecord }>('POST', '/tasks', { body: { pipeline: 'settlement', input: JSON.parse(text) } });
+      expect(created.task.input.key).toBe(`battles/${created.task.taskId}.json`);
+      const task = await table.settled(route().ingestBucket, created.task.input.key, since, Date.now() + 30_000);
+      expect(task).toMatchObject({ state: 'succeeded', pipeline: 'settlement', resultKey: `settlement/${created.task.taskId}.json/settlement.json` });
+      const document = await resultOf(task!.resultKey!);
+      expect(document).toMatchObject({ status: 'settled', battleId: settlement.log.battleId, inputHash: settlement.inputHash });
+    } finally {
+      table.destroy();
+    }
   }, 60_000);
 
   it('keeps the leaderboard once per battle, whatever the duplicates', async () => {
