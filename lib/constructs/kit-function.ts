@@ -37,6 +37,11 @@ export interface KitFunctionProps {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Project root holding package.json and package-lock.json. */
   readonly projectRoot: string;
+  /**
+   * Bundling beyond the house defaults, for assets that carry files beside the code (binaries,
+   * model files copied by command hooks) or need esbuild defines. @default none
+   */
+  readonly bundling?: Pick<nodejs.BundlingOptions, 'commandHooks' | 'define' | 'banner'>;
 }
 
 /**
@@ -103,6 +108,7 @@ export class KitFunction extends Construct {
         forceDockerBundling: false,
         // npm reads these when installing nodeModules: native binaries for Lambda, not the build host.
         environment: { npm_config_os: 'linux', npm_config_cpu: cpu, npm_config_libc: 'glibc' },
+        ...props.bundling,
       },
     });
 

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { EnvName } from '../../functions/shared/env-names.ts';
 import { definePipelineContract, failurePrefixOf, type PipelineContract, type PipelineContractInput } from '../../functions/shared/pipeline-contract.ts';
-import { KitFunction, type KitArchitecture } from '../constructs/kit-function.ts';
+import { KitFunction, type KitArchitecture, type KitFunctionProps } from '../constructs/kit-function.ts';
 import { acknowledge, prefixGrantFinding } from '../constructs/nag.ts';
 import { QueueWorker } from '../constructs/queue-worker.ts';
 import type { KitTaskTable } from '../constructs/task-table.ts';
@@ -63,6 +63,8 @@ export interface QueuePipelineProps<Settings extends z.ZodObject> extends KitPip
   readonly environment?: Readonly<Record<string, string>>;
   /** Project root holding package.json and the lockfile. @default the kit's root */
   readonly projectRoot?: string;
+  /** Command hooks and esbuild defines for assets that carry files beside the code. @default none */
+  readonly bundling?: KitFunctionProps['bundling'];
   /** Construct id of the function (part of its logical id: keep it stable once deployed). @default 'Function' */
   readonly functionId?: string;
 }
@@ -99,6 +101,7 @@ export class QueuePipeline<Settings extends z.ZodObject = z.ZodObject> extends C
       architecture: props.architecture,
       logRetention: props.logRetention,
       nodeModules: props.nodeModules,
+      ...(props.bundling ? { bundling: props.bundling } : {}),
       environment: {
         ...props.environment,
         [EnvName.PIPELINE_CONTRACT]: JSON.stringify(this.contract),

@@ -17,7 +17,7 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'all',
     description: 'Every pipeline with default settings (the default preset)',
-    config: { pipelines: { image: { renditions: [...DEFAULT_RENDITIONS] }, settlement: {} } },
+    config: { pipelines: { image: { renditions: [...DEFAULT_RENDITIONS] }, settlement: {}, video: {} } },
   },
   {
     name: 'entertainment',
@@ -45,13 +45,21 @@ export const PRESETS: readonly Preset[] = [
             { name: 'thumbnail', width: 320, height: 180, fit: 'cover', format: 'jpeg', quality: 78 },
           ],
         },
+        // Live recordings arrive as .ts/.flv segments under videos/<stream>/: a frame every 10 s
+        // of each, and a stream verdict that escalates, never relaxes.
+        video: { strategy: 'interval', intervalSeconds: 10, maxFrames: 60, liveSegments: { enabled: true } },
       },
     },
   },
   {
     name: 'film',
     description: 'Frame capture and moderation of film content; slicing and transcoding',
-    config: {},
+    config: {
+      pipelines: {
+        // A frame per scene (cuts are where content changes), and HLS 360p + 720p for playback.
+        video: { strategy: 'scene', sceneThreshold: 0.3, maxFrames: 120, hls: { enabled: true } },
+      },
+    },
   },
   {
     name: 'games',
@@ -75,6 +83,8 @@ export const PRESETS: readonly Preset[] = [
             { name: 'preview', width: 1280, fit: 'inside', format: 'webp', quality: 78 },
           ],
         },
+        // Camera clips are short: keyframes are cheap to decode, and a poster for the gallery.
+        video: { strategy: 'keyframes', maxFrames: 30, poster: { enabled: true }, limits: { maxDurationSeconds: 1800 } },
       },
     },
   },

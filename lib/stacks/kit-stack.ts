@@ -15,6 +15,8 @@ import { PROJECT_ROOT } from '../pipelines/paths.ts';
 import type { SettlementPipelineConfig } from '../pipelines/settlement-pipeline-config.ts';
 import { SettlementPipeline } from '../pipelines/settlement-pipeline.ts';
 import type { KitPipelineProps, QueuePipeline } from '../pipelines/queue-pipeline.ts';
+import type { VideoPipelineConfig } from '../pipelines/video-pipeline-config.ts';
+import { VideoPipeline } from '../pipelines/video-pipeline.ts';
 
 /** What the stack is built from: a validated KitConfig (lib/presets) satisfies it. */
 export interface KitStackConfig {
@@ -25,7 +27,7 @@ export interface KitStackConfig {
   readonly alerts?: AlertsConfig;
   readonly tasks: TasksConfig;
   readonly events: EventsConfig;
-  readonly pipelines: { readonly image?: ImagePipelineConfig; readonly settlement?: SettlementPipelineConfig };
+  readonly pipelines: { readonly image?: ImagePipelineConfig; readonly settlement?: SettlementPipelineConfig; readonly video?: VideoPipelineConfig };
 }
 
 export interface KitStackProps extends StackProps {
@@ -48,6 +50,7 @@ export class KitStack extends Stack {
   public readonly pipelines: QueuePipeline[] = [];
   public readonly imagePipeline?: ImagePipeline;
   public readonly settlementPipeline?: SettlementPipeline;
+  public readonly videoPipeline?: VideoPipeline;
 
   constructor(scope: Construct, id: string, props: KitStackProps) {
     super(scope, id, {
@@ -76,6 +79,9 @@ export class KitStack extends Stack {
     if (config.pipelines.settlement) {
       this.settlementPipeline = this.add(new SettlementPipeline(this, 'SettlementPipeline', { ...wiring, config: config.pipelines.settlement }), 'Settlement');
       new CfnOutput(this, 'LedgerTableName', { value: this.settlementPipeline.ledgerTable.tableName });
+    }
+    if (config.pipelines.video) {
+      this.videoPipeline = this.add(new VideoPipeline(this, 'VideoPipeline', { ...wiring, config: config.pipelines.video }), 'Video');
     }
 
     if (this.taskTable && this.pipelines.length > 0) {
