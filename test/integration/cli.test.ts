@@ -207,6 +207,9 @@ describe('media-kit CLI', () => {
         'demo-animated.gif',
         'demo-photo.jpg',
       ]);
+      const videoLines = demo.split('\n').filter((l) => /^[✓✗] video/.test(l));
+      expect(videoLines.find((l) => l.includes('videos/demo-clip.mp4'))).toMatch(/^✓/);
+      expect(videoLines.find((l) => l.includes('videos/demo-voice-memo.m4a'))).toMatch(/^✗.*VIDEO_NO_VIDEO_STREAM/);
       expect(demo).toMatch(/endpoint\s+http:\/\/127\.0\.0\.1:\d+/);
 
       const state = JSON.parse(readFileSync(join(stateDir, 'dev.json'), 'utf8')) as { pid: number; endpoint: string };
@@ -222,8 +225,8 @@ describe('media-kit CLI', () => {
       expect(await exited).toBe(0);
       expect(existsSync(join(stateDir, 'dev.json'))).toBe(false);
       const journal = readFileSync(join(stateDir, 'dev-tasks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      // 4 image and 3 settlement demo tasks, plus the upload from another process.
-      expect(journal.filter((e) => e.type === 'task')).toHaveLength(8);
+      // 4 image, 3 settlement and 2 video demo tasks, plus the upload from another process.
+      expect(journal.filter((e) => e.type === 'task')).toHaveLength(10);
       expect(journal).toContainEqual(
         expect.objectContaining({ type: 'invocation', inputKeys: expect.arrayContaining(['uploads/sea view.jpg']), outcome: 'succeeded' }),
       );

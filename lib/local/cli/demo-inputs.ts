@@ -1,6 +1,12 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { formatBattleLog } from '../../../functions/battle-settlement/format-log.ts';
 import { simulateBattle } from '../../../functions/battle-settlement/simulator.ts';
+import { loadBinaries } from '../../../functions/shared/ffmpeg/binaries.ts';
+import { PROJECT_ROOT } from '../../pipelines/paths.ts';
 
 export interface DemoInput {
   readonly name: string;
@@ -51,4 +57,34 @@ export function settlementDemoInputs(): Promise<DemoInput[]> {
     { name: 'demo-battle-again.json', what: 'the same log again (settles as duplicate: granted once)', ...json(formatBattleLog(log)) },
     { name: 'demo-battle-flipped.json', what: 'the log with its result flipped (shows BATTLE_CHEAT_RESULT)', ...json(formatBattleLog(flipped)) },
   ]);
+}
+
+/**
+ * The video pipeline's demo: a 6 s 640x360 clip with a tone (frames, a report, and HLS under the
+ * film preset) and an audio-only file it must refuse. Made by the packaged static ffmpeg on first
+ * use and cached under .media-kit/demo/, so the demo ships no binaries and later starts are instant.
+ */
+export async function videoDemoInputs(): Promise<DemoInput[]> {
+  const dir = join(PROJECT_ROOT, '.media-kit', 'demo');
+  mkdirSync(dir, { recursive: true });
+  const ffmpeg = loadBinaries().ffmpeg;
+  const make = async (name: string, args: string[]): Promise<Buffer> => {
+    const file = join(dir, name);
+    if (!existsSync(file)) {
+      const partial = `${file}.${process.pid}.partial${name.slice(name.lastIndexOf('.'))}`;
+      await promisify(execFile)(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', ...args, partial]);
+      renameSync(partial, file);
+    }
+    return readFileSync(file);
+  };
+  const tone = (seconds: number) => ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=22050:duration=${seconds}`];
+  const clip = await make('demo-clip-v1.mp4', [
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=15:duration=6', ...tone(6),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '30', '-c:a', 'aac', '-b:a', '48k', '-shortest', '-movflags', '+faststart',
+  ]);
+  const audio = await make('demo-voice-memo-v1.m4a', [...tone(2), '-c:a', 'aac', '-b:a', '48k']);
+  return [
+    { name: 'demo-clip.mp4', what: 'a 6 s 640x360 H.264 clip with a tone', body: clip, contentType: 'video/mp4' },
+    { name: 'demo-voice-memo.m4a', what: 'an audio-only MP4 (shows a failure record)', body: audio, contentType: 'audio/mp4' },
+  ];
 }

@@ -1,7 +1,7 @@
 import type { LocalRuntime } from '../runtime.ts';
 import { join } from 'node:path';
 import { bootRuntime, STATE_DIR } from './boot.ts';
-import { imageDemoInputs, settlementDemoInputs, type DemoInput } from './demo-inputs.ts';
+import { imageDemoInputs, settlementDemoInputs, videoDemoInputs, type DemoInput } from './demo-inputs.ts';
 import { TASK_API_URL_OUTPUT } from '../tasks/task-table-reader.ts';
 import { clearDevState, writeDevState, type DevState } from './dev-state.ts';
 import { startDevConsole } from '../../console/dev-console.ts';
@@ -20,7 +20,7 @@ export interface DevOptions {
 }
 
 /** Demo inputs per pipeline id; pipelines without one start idle. */
-const DEMOS: Record<string, () => Promise<DemoInput[]>> = { image: imageDemoInputs, settlement: settlementDemoInputs };
+const DEMOS: Record<string, () => Promise<DemoInput[]>> = { image: imageDemoInputs, settlement: settlementDemoInputs, video: videoDemoInputs };
 
 /** `media-kit dev` (`npm start`): boot, show the demo inputs' outcomes, serve until Ctrl-C. */
 export async function devCommand(options: DevOptions): Promise<number> {
