@@ -114,7 +114,7 @@ describe('image pipeline wiring', () => {
   });
 
   it('queues uploads under uploads/ only', () => {
-    // Other pipelines of the preset (settlement: battles/) have their own queue configurations.
+    // Other pipelines of the preset (settlement: battles/, video: videos/) have their own queue configurations.
     const [notifications] = Object.values(resources(template, 'Custom::S3BucketNotifications')).filter((n) => JSON.stringify(n.Properties.BucketName) === JSON.stringify({ Ref: ingestId }));
     const configs = (notifications!.Properties.NotificationConfiguration.QueueConfigurations as { QueueArn: unknown }[]).filter(
       (c) => JSON.stringify(c.QueueArn) === JSON.stringify({ 'Fn::GetAtt': [queueId, 'Arn'] }),
@@ -240,7 +240,7 @@ describe('config reaches the template', () => {
   });
 
   it('a preset without pipelines still deploys its storage', () => {
-    const { template: t } = synthKit('film');
+    const { template: t } = synthKit('ai') // film now deploys the video pipeline;
     t.resourceCountIs('AWS::S3::Bucket', 3);
     t.resourceCountIs('AWS::SQS::Queue', 0);
     // The only function is CDK's deploy-time handler that turns on the results bucket's EventBridge events.
