@@ -1,17 +1,21 @@
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBinaries } from '../../functions/shared/ffmpeg/binaries.ts';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { VideoReport } from '../../functions/video-capture/report.ts';
-import { ensureAssembly } from '../../lib/local/assembly/ensure-assembly.ts';
 import type { RunReport } from '../../lib/local/cli/report.ts';
 import * as videos from '../fixtures/videos.ts';
 import { PROJECT_ROOT } from './helpers/assemblies.ts';
+import { ensureAssembly } from '../../lib/local/assembly/ensure-assembly.ts';
+import { LocalRuntime } from '../../lib/local/runtime.ts';
 
 const CLI = join(PROJECT_ROOT, 'bin', 'media-kit.js');
+/** The stack name of test/integration/fixtures/video-events-app.ts (importing it would synthesize it here). */
+const VIDEO_EVENTS_STACK = 'MediaKitTest-video-events';
 const run = promisify(execFile);
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -89,27 +93,40 @@ describe('video pipeline through the local runtime', () => {
   it('a blocked upload is quarantined and its report says where', async () => {
     // Thresholds every frame crosses, so the block path runs on a synthetic clip. Tagging is off:
     // the local S3 (fauxqs 1.9.2) has no PutObjectTagging (it would store the tag XML as the object).
-    // A stable path, so the assembly is reused while nothing it is built from changes.
-    const config = join(PROJECT_ROOT, '.media-kit', 'test-video-block.json');
-    mkdirSync(join(PROJECT_ROOT, '.media-kit'), { recursive: true });
+    const config = join(dir, 'block.json');
     const labels = Object.fromEntries(['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'].map((l) => [l, { block: 0 }]));
     writeFileSync(config, JSON.stringify({ pipelines: { video: { moderation: { minConfidence: 0, labels }, quarantine: { tagOriginal: false } } } }));
-    const assembly = await ensureAssembly({
+    const { code, report } = await runJson(['--preset', 'film', '--config', config, '--pipeline', 'video', join(dir, 'clip.mp4')]);
+    expect(code).toBe(0);
+    const result = report.items[0]!.result as VideoReport;
+    expect(result.verdict).toBe('block');
+    expect(result.segments.length).toBeGreaterThan(0);
+    expect(result.quarantine).toMatchObject({ key: 'quarantine/videos/clip.mp4', taggedOriginal: false });
+  }, 300_000);
+
+  it('the Moderation Verdict event reaches a reviewer queue subscribed with one KitEventSubscription', async () => {
+    const { directory } = await ensureAssembly({
       projectRoot: PROJECT_ROOT,
-      preset: 'film',
-      context: { config },
-      outDir: join(PROJECT_ROOT, '.media-kit', 'assembly', 'test-video-block'),
+      preset: 'test-video-events',
+      app: 'npx tsx test/integration/fixtures/video-events-app.ts',
     });
+    const runtime = await LocalRuntime.start({ assemblyDirectory: directory });
     try {
-      const { code, report } = await runJson(['--assembly', assembly.directory, '--pipeline', 'video', join(dir, 'clip.mp4')]);
-      expect(code).toBe(0);
-      const result = report.items[0]!.result as VideoReport;
-      expect(result.verdict).toBe('block');
-      expect(result.segments.length).toBeGreaterThan(0);
-      expect(result.quarantine).toMatchObject({ key: 'quarantine/videos/clip.mp4', taggedOriginal: false });
+      const route = runtime.pipeline('video')!;
+      const task = await runtime.upload(route, 'lecture.mp4', readFileSync(join(dir, 'clip.mp4')));
+      expect((await task.done).status).toBe('succeeded');
+      const [queueId] = Object.entries(runtime.index.stack(VIDEO_EVENTS_STACK).template.Resources ?? {}).find(([id, r]) => r.Type === 'AWS::SQS::Queue' && id.startsWith('ReviewInbox'))!;
+      const queueUrl = runtime.index.identity(VIDEO_EVENTS_STACK, queueId).attributes.QueueUrl!;
+      let body: string | undefined;
+      for (let round = 0; round < 20 && !body; round++) {
+        body = (await runtime.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }))).Messages?.[0]?.Body;
+      }
+      expect(body, 'no Moderation Verdict event reached the reviewer queue').toBeDefined();
+      const event = JSON.parse(body!) as { source: string; 'detail-type': string; detail: Record<string, unknown> };
+      expect(event).toMatchObject({ source: 'media-kit', 'detail-type': 'Moderation Verdict' });
+      expect(event.detail).toMatchObject({ pipeline: 'video', verdict: 'review', resultKey: 'video/lecture.mp4/report.json', input: { key: 'videos/lecture.mp4' } });
     } finally {
-      assembly.release();
+      await runtime.stop();
     }
   }, 300_000);
 });
-
