@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PermanentError } from '../shared/errors.ts';
 import type { BinaryPaths } from '../shared/ffmpeg/binaries.ts';
+import { VideoErrorCode, videoError } from '../shared/ffmpeg/errors.ts';
 import { encodeHls } from '../shared/ffmpeg/hls.ts';
 import { poster } from '../shared/ffmpeg/poster.ts';
 import type { MediaProbe } from '../shared/ffmpeg/probe.ts';
@@ -62,6 +63,10 @@ export function createVideoProcessor(deps: VideoProcessorDependencies): (object:
       const captureStarted = performance.now();
       const capture = await work.withinBudget(() => captureVideo(binaries, path, options, context));
       const captureMs = performance.now() - captureStarted;
+      // A verdict on no frames would be an `allow` nobody looked at.
+      if (capture.frames.length === 0) {
+        throw videoError(VideoErrorCode.VIDEO_CORRUPT, `no frame of the ${capture.source.container} video could be decoded`, { codec: capture.source.codec, strategy: capture.strategy });
+      }
       const moderationStarted = performance.now();
       const provider = await work.withinBudget(deps.provider());
       const classified = await work.withinBudget(() => provider.classify(capture.frames.map((frame) => ({ jpeg: frame.jpeg, timestampMs: Math.round(frame.timestamp * 1000) }))));
