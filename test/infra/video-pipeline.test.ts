@@ -113,7 +113,7 @@ describe('video pipeline infrastructure', () => {
     const inbox = new sqs.Queue(stack, 'ReviewInbox', { enforceSSL: true });
     new KitEventSubscription(stack, 'Reviewers', { bus: events.bus, pipeline: 'video', detailTypes: ['Moderation Verdict'], target: inbox });
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ KIT_EVENT_BUS_NAME: { Ref: Match.stringLikeRegexp('^EventsBus') } }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ KIT_BUS_NAME: { Ref: Match.stringLikeRegexp('^EventsBus') } }) } });
     const putEvents = Object.entries(resources(template, 'AWS::IAM::Policy'))
       .filter(([id]) => id.startsWith('VideoCaptureRole'))
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Array<{ Action: string; Resource: unknown }>)
