@@ -240,7 +240,7 @@ describe('config reaches the template', () => {
   });
 
   it('a preset without pipelines still deploys its storage', () => {
-    const { template: t } = synthKit('ai') // film now deploys the video pipeline;
+    const { template: t } = synthKit('ai'); // film now deploys the video pipeline
     t.resourceCountIs('AWS::S3::Bucket', 3);
     t.resourceCountIs('AWS::SQS::Queue', 0);
     // The only function is CDK's deploy-time handler that turns on the results bucket's EventBridge events.
