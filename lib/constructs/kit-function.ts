@@ -31,6 +31,12 @@ export interface KitFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** Packages with native code installed into the asset for the Lambda's platform, e.g. ['sharp']. @default [] */
   readonly nodeModules?: readonly string[];
+  /**
+   * Files copied into the asset after bundling, each `from` an absolute path, `to` relative to
+   * the asset root (data files a bundle reads at run time: model weights, .wasm binaries).
+   * @default []
+   */
+  readonly assetFiles?: readonly { readonly from: string; readonly to: string }[];
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** Powertools log level. @default 'INFO' */
@@ -106,6 +112,11 @@ export class KitFunction extends Construct {
         externalModules: [],
         nodeModules: [...(props.nodeModules ?? [])],
         forceDockerBundling: false,
+        // A CJS bundle has no import.meta: modules that locate packaged files from import.meta.url
+        // (createRequire) get the bundle's own file URL, so they resolve from the asset's node_modules.
+        define: { 'import.meta.url': 'kitImportMetaUrl' },
+        banner: 'const kitImportMetaUrl=require("url").pathToFileURL(__filename).href;',
+        ...(props.assetFiles && props.assetFiles.length > 0 ? { commandHooks: copyIntoAsset(props.assetFiles) } : {}),
         // npm reads these when installing nodeModules: native binaries for Lambda, not the build host.
         environment: { npm_config_os: 'linux', npm_config_cpu: cpu, npm_config_libc: 'glibc' },
         ...props.bundling,
@@ -118,4 +129,21 @@ export class KitFunction extends Construct {
       'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; the rest of this role is scoped to named resources and prefixes',
     );
   }
+}
+
+/** afterBundling commands copying data files into the asset (the same on the host and in Docker). */
+function copyIntoAsset(files: readonly { readonly from: string; readonly to: string }[]): nodejs.ICommandHooks {
+  for (const file of files) {
+    if (file.to.startsWith('/') || file.to.split('/').includes('..')) throw new Error(`assetFiles: '${file.to}' must stay inside the asset`);
+  }
+  const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) =>
+      files.flatMap((file) => {
+        const target = `${outputDir}/${file.to}`;
+        return [`mkdir -p ${quote(target.slice(0, target.lastIndexOf('/')))}`, `cp ${quote(file.from)} ${quote(target)}`];
+      }),
+  };
 }

@@ -59,6 +59,8 @@ export interface QueuePipelineProps<Settings extends z.ZodObject> extends KitPip
   readonly description: string;
   /** Native packages installed into the asset, e.g. ['sharp']. @default [] */
   readonly nodeModules?: readonly string[];
+  /** Data files copied into the function's asset (KitFunction `assetFiles`). @default [] */
+  readonly assetFiles?: readonly { readonly from: string; readonly to: string }[];
   /** Variables beyond the contract and settings. @default {} */
   readonly environment?: Readonly<Record<string, string>>;
   /** Project root holding package.json and the lockfile. @default the kit's root */
@@ -102,6 +104,7 @@ export class QueuePipeline<Settings extends z.ZodObject = z.ZodObject> extends C
       logRetention: props.logRetention,
       nodeModules: props.nodeModules,
       ...(props.bundling ? { bundling: props.bundling } : {}),
+      ...(props.assetFiles ? { assetFiles: props.assetFiles } : {}),
       environment: {
         ...props.environment,
         [EnvName.PIPELINE_CONTRACT]: JSON.stringify(this.contract),

@@ -17,7 +17,7 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'all',
     description: 'Every pipeline with default settings (the default preset)',
-    config: { pipelines: { image: { renditions: [...DEFAULT_RENDITIONS] }, settlement: {}, video: {} } },
+    config: { pipelines: { image: { renditions: [...DEFAULT_RENDITIONS] }, settlement: {}, video: {}, inference: {} } },
   },
   {
     name: 'entertainment',
@@ -69,7 +69,7 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'ai',
     description: 'Inference jobs (e.g. ad-image recognition) with results to the results bucket',
-    config: {},
+    config: { pipelines: { inference: { defaultTopK: 5 } } },
   },
   {
     name: 'consumer-electronics',

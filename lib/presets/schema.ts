@@ -5,6 +5,7 @@ import { EVENTS_DEFAULTS, eventsConfigSchema, TASKS_DEFAULTS, tasksConfigSchema 
 import { imagePipelineConfigSchema } from '../pipelines/image-pipeline-config.ts';
 import { settlementPipelineConfigSchema } from '../pipelines/settlement-pipeline-config.ts';
 import { videoPipelineConfigSchema } from '../pipelines/video-pipeline-config.ts';
+import { inferencePipelineConfigSchema } from '../pipelines/inference-pipeline-config.ts';
 import type { KitStackConfig } from '../stacks/kit-stack.ts';
 
 /**
@@ -17,6 +18,7 @@ export { workerConfigSchema, type WorkerConfig } from '../pipelines/worker-confi
 export { imagePipelineConfigSchema as imagePipelineSchema, type ImagePipelineConfig } from '../pipelines/image-pipeline-config.ts';
 export { settlementPipelineConfigSchema, type SettlementPipelineConfig } from '../pipelines/settlement-pipeline-config.ts';
 export { videoPipelineConfigSchema as videoPipelineSchema, type VideoPipelineConfig } from '../pipelines/video-pipeline-config.ts';
+export { inferencePipelineConfigSchema as inferencePipelineSchema, type InferencePipelineConfig } from '../pipelines/inference-pipeline-config.ts';
 
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
@@ -57,6 +59,7 @@ export const kitConfigSchema = z
         image: imagePipelineConfigSchema.optional(),
         settlement: settlementPipelineConfigSchema.optional(),
         video: videoPipelineConfigSchema.optional(),
+        inference: inferencePipelineConfigSchema.optional(),
       })
       .default({}),
   })

@@ -17,6 +17,8 @@ import { SettlementPipeline } from '../pipelines/settlement-pipeline.ts';
 import type { KitPipelineProps, QueuePipeline } from '../pipelines/queue-pipeline.ts';
 import type { VideoPipelineConfig } from '../pipelines/video-pipeline-config.ts';
 import { VideoPipeline } from '../pipelines/video-pipeline.ts';
+import type { InferencePipelineConfig } from '../pipelines/inference-pipeline-config.ts';
+import { InferencePipeline } from '../pipelines/inference-pipeline.ts';
 
 /** What the stack is built from: a validated KitConfig (lib/presets) satisfies it. */
 export interface KitStackConfig {
@@ -27,7 +29,12 @@ export interface KitStackConfig {
   readonly alerts?: AlertsConfig;
   readonly tasks: TasksConfig;
   readonly events: EventsConfig;
-  readonly pipelines: { readonly image?: ImagePipelineConfig; readonly settlement?: SettlementPipelineConfig; readonly video?: VideoPipelineConfig };
+  readonly pipelines: {
+    readonly image?: ImagePipelineConfig;
+    readonly settlement?: SettlementPipelineConfig;
+    readonly video?: VideoPipelineConfig;
+    readonly inference?: InferencePipelineConfig;
+  };
 }
 
 export interface KitStackProps extends StackProps {
@@ -51,6 +58,7 @@ export class KitStack extends Stack {
   public readonly imagePipeline?: ImagePipeline;
   public readonly settlementPipeline?: SettlementPipeline;
   public readonly videoPipeline?: VideoPipeline;
+  public readonly inferencePipeline?: InferencePipeline;
 
   constructor(scope: Construct, id: string, props: KitStackProps) {
     super(scope, id, {
@@ -82,6 +90,12 @@ export class KitStack extends Stack {
     }
     if (config.pipelines.video) {
       this.videoPipeline = this.add(new VideoPipeline(this, 'VideoPipeline', { ...wiring, config: config.pipelines.video }), 'Video');
+    }
+    if (config.pipelines.inference) {
+      if (config.storage.resultsEventBridge === false) {
+        throw new Error("pipelines.inference needs storage.resultsEventBridge: its index is driven by the results bucket's EventBridge events");
+      }
+      this.inferencePipeline = this.add(new InferencePipeline(this, 'InferencePipeline', { ...wiring, config: config.pipelines.inference }), 'Inference');
     }
 
     if (this.taskTable && this.pipelines.length > 0) {
