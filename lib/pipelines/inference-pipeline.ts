@@ -30,6 +30,8 @@ export function inferenceAssetFiles(projectRoot: string = PROJECT_ROOT): { from:
     ['nsfwjs', nsfwjs, 'package.json'],
     // Only so require.resolve('nsfwjs') finds the package: the model module reads the weights, never this code.
     ['nsfwjs', nsfwjs, 'dist/cjs/index.js'],
+    // Marks the model modules CommonJS (the package itself is ESM): without it they export nothing.
+    ['nsfwjs', nsfwjs, 'dist/models/package.json'],
     ['nsfwjs', nsfwjs, 'dist/models/mobilenet_v2/model.min.js'],
     ['nsfwjs', nsfwjs, 'dist/models/mobilenet_v2/group1-shard1of1.min.js'],
     ['@tensorflow/tfjs-backend-wasm', wasm, 'package.json'],
@@ -66,6 +68,8 @@ export class InferencePipeline extends QueuePipeline<typeof inferenceOptionsSche
       settingsSchema: inferenceOptionsSchema,
       entry: functionEntry('inference'),
       description: 'serverless-media-kit inference pipeline: tfjs (wasm) image classification jobs + result.json',
+      // sharp decodes the images (native, installed for the target); tfjs itself is bundled, its model and wasm files copied.
+      nodeModules: ['sharp'],
       assetFiles: inferenceAssetFiles(),
       functionId: 'Infer',
     });
