@@ -13,6 +13,8 @@ export interface DemoInput {
   readonly what: string;
   readonly body: Buffer;
   readonly contentType: string;
+  /** A one-line summary of the input's result document, printed once it succeeded. @default none */
+  readonly describe?: (result: unknown) => string;
 }
 
 /**
@@ -86,5 +88,39 @@ export async function videoDemoInputs(): Promise<DemoInput[]> {
   return [
     { name: 'demo-clip.mp4', what: 'a 6 s 640x360 H.264 clip with a tone', body: clip, contentType: 'video/mp4' },
     { name: 'demo-voice-memo.m4a', what: 'an audio-only MP4 (shows a failure record)', body: audio, contentType: 'audio/mp4' },
+  ];
+}
+
+/**
+ * The inference pipeline's demo: a generated image as a one-image job, and a manifest job naming
+ * two generated images (uploaded under the ingest prefix, so each is also a job of its own). The
+ * manifest's images are the first inputs, so they exist before the manifest names them.
+ */
+export async function inferenceDemoInputs(): Promise<DemoInput[]> {
+  const poster = await sharp({
+    create: { width: 800, height: 600, channels: 3, background: '#f2c14e', noise: { type: 'gaussian', mean: 150, sigma: 25 } },
+  })
+    .composite([{ input: Buffer.from('<svg width="800" height="600"><circle cx="400" cy="300" r="180" fill="#2d6a4f"/><rect x="80" y="60" width="200" height="120" fill="#d62828"/></svg>'), top: 0, left: 0 }])
+    .jpeg({ quality: 85 })
+    .toBuffer();
+  const flat = await sharp({ create: { width: 320, height: 320, channels: 3, background: '#4a90d9' } }).png().toBuffer();
+  const manifest = { images: ['jobs/demo-batch/poster.jpg', 'jobs/demo-batch/flat.png', 'jobs/demo-batch/missing.jpg'], topK: 2 };
+  const describe = (result: unknown): string => {
+    const job = result as { status: string; model: { name: string; sha256: string }; images: { key: string; status: string; top?: { label: string; probability: number }[]; error?: { code: string } }[] };
+    const images = job.images.map((image) =>
+      image.top ? `${image.key.split('/').pop()}: ${image.top.map((t) => `${t.label} ${(t.probability * 100).toFixed(1)}%`).join(', ')}` : `${image.key.split('/').pop()}: ${image.error?.code}`,
+    );
+    return `${job.status} on ${job.model.name} (sha256 ${job.model.sha256.slice(0, 12)}…) — ${images.join('; ')}`;
+  };
+  return [
+    { name: 'demo-batch/poster.jpg', what: 'a generated 800x600 poster (one-image job)', body: poster, contentType: 'image/jpeg', describe },
+    { name: 'demo-batch/flat.png', what: 'a flat blue PNG', body: flat, contentType: 'image/png', describe },
+    {
+      name: 'demo-batch.json',
+      what: 'a job manifest of both images plus a missing one (partial success)',
+      body: Buffer.from(JSON.stringify(manifest)),
+      contentType: 'application/json',
+      describe,
+    },
   ];
 }

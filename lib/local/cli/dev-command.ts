@@ -1,7 +1,8 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { LocalRuntime } from '../runtime.ts';
 import { join } from 'node:path';
 import { bootRuntime, STATE_DIR } from './boot.ts';
-import { imageDemoInputs, settlementDemoInputs, videoDemoInputs, type DemoInput } from './demo-inputs.ts';
+import { imageDemoInputs, inferenceDemoInputs, settlementDemoInputs, videoDemoInputs, type DemoInput } from './demo-inputs.ts';
 import { TASK_API_URL_OUTPUT } from '../tasks/task-table-reader.ts';
 import { clearDevState, writeDevState, type DevState } from './dev-state.ts';
 import { startDevConsole } from '../../console/dev-console.ts';
@@ -20,7 +21,7 @@ export interface DevOptions {
 }
 
 /** Demo inputs per pipeline id; pipelines without one start idle. */
-const DEMOS: Record<string, () => Promise<DemoInput[]>> = { image: imageDemoInputs, settlement: settlementDemoInputs, video: videoDemoInputs };
+const DEMOS: Record<string, () => Promise<DemoInput[]>> = { image: imageDemoInputs, settlement: settlementDemoInputs, video: videoDemoInputs, inference: inferenceDemoInputs };
 
 /** `media-kit dev` (`npm start`): boot, show the demo inputs' outcomes, serve until Ctrl-C. */
 export async function devCommand(options: DevOptions): Promise<number> {
@@ -103,7 +104,15 @@ async function uploadDemos(runtime: LocalRuntime): Promise<void> {
     if (!make) continue;
     const inputs = await make();
     progress(`demo: uploading ${inputs.length} ${route.id} inputs (${inputs.map((i) => i.what).join('; ')})`);
-    const tasks = await Promise.all(inputs.map((input) => runtime.upload(route, input.name, input.body, input.contentType)));
-    await Promise.all(tasks.map((t) => t.done));
+    // In order: a later input (a job manifest) may name an earlier one.
+    const tasks = [];
+    for (const input of inputs) tasks.push(await runtime.upload(route, input.name, input.body, input.contentType));
+    const done = await Promise.all(tasks.map((t) => t.done));
+    for (const [i, task] of done.entries()) {
+      const describe = inputs[i]!.describe;
+      if (!describe || task.status !== 'succeeded') continue;
+      const object = await runtime.s3.send(new GetObjectCommand({ Bucket: task.pipeline.resultsBucket, Key: task.resultKey }));
+      progress(`demo: ${task.key} → ${describe(JSON.parse(await object.Body!.transformToString()))}`);
+    }
   }
 }
