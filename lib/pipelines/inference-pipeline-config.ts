@@ -14,6 +14,8 @@ export const inferencePipelineConfigSchema = workerConfigSchema
     memorySize: workerConfigSchema.shape.memorySize.unwrap().min(1024).default(2048),
     /** A cold start loads the model (~1 s) before the first job. @default 120 */
     timeoutSeconds: workerConfigSchema.shape.timeoutSeconds.unwrap().default(120),
+    /** Jobs are waited on (a task, a demo, a client polling): invoke as soon as one is queued. @default 0 */
+    maxBatchingWindowSeconds: workerConfigSchema.shape.maxBatchingWindowSeconds.unwrap().default(0),
     /** result.json of each job goes under this prefix of the results bucket. @default 'inference/' */
     outputPrefix: keyPrefixSchema.default('inference/'),
     /** The per-model daily JSONL index, built from each result's creation event. @default 'inference-index/' */
