@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobDocument } from '../../functions/inference/job.ts';
 import { LocalRuntime } from '../../lib/local/runtime.ts';
 import { cartoonPng, noiseJpeg } from '../fixtures/model-images.ts';
+import { ensureAssembly } from '../../lib/local/assembly/ensure-assembly.ts';
 import { PROJECT_ROOT, presetAssembly } from './helpers/assemblies.ts';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 
 /**
  * The inference pipeline of the `ai` preset, synthesized by cdk (bundled asset: tfjs, the nsfwjs
@@ -92,8 +94,8 @@ describe('inference pipeline through the local runtime', () => {
     expect(done.status).toBe('succeeded');
     const indexHost = [...runtime.hosts.values()].find((host) => host.spec.name.includes('InferencePipelineIndex'));
     expect(indexHost, 'the index function is in the assembly').toBeDefined();
-    // The S3 → EventBridge `Object Created` event the rule delivers on AWS, delivered here by hand
-    // (the local runtime on main does not run EventBridge rules yet): twice, as a redelivery would.
+    // The S3 → EventBridge `Object Created` event the rule delivers (the runtime's EventBridge does
+    // too), delivered again by hand twice, as redeliveries would be.
     const event = {
       version: '0',
       id: 'e-1',
@@ -117,4 +119,45 @@ describe('inference pipeline through the local runtime', () => {
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ input: { key: 'jobs/indexed.jpg' }, model: { sha256: result.model.sha256 }, status: 'succeeded' });
   }, 120_000);
+});
+
+/** With the local runtime's EventBridge: result.json's creation drives the index and `Inference Completed`. */
+describe('inference post-processing through the local EventBridge', () => {
+  let runtime: LocalRuntime;
+
+  beforeAll(async () => {
+    const { directory } = await ensureAssembly({
+      projectRoot: PROJECT_ROOT,
+      preset: 'test-inference-events',
+      app: 'npx tsx test/integration/fixtures/inference-events-app.ts',
+      inputs: ['lib/constructs', 'lib/pipelines', 'functions/shared', 'functions/inference', 'functions/inference-index', 'test/integration/fixtures/inference-events-app.ts', 'cdk.json', 'package-lock.json'],
+    });
+    runtime = await LocalRuntime.start({ assemblyDirectory: directory, onWarning: () => {} });
+  }, 300_000);
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
+  it('indexes each job once and publishes Inference Completed to a subscribed queue', async () => {
+    const route = runtime.pipeline('inference')!;
+    const task = await runtime.upload(route, 'evented.jpg', await noiseJpeg(5, 256, 192), 'image/jpeg');
+    const done = await task.done;
+    expect(done.status).toBe('succeeded');
+    const queueId = Object.entries(runtime.index.stack('MediaKitTest-inference-events').template.Resources ?? {}).find(
+      ([id, r]) => r.Type === 'AWS::SQS::Queue' && id.startsWith('InferenceCompleted'),
+    )![0];
+    const queueUrl = runtime.index.identity('MediaKitTest-inference-events', queueId).attributes.QueueUrl!;
+    let body: any;
+    for (let round = 0; round < 30 && !body; round++) {
+      const out = await runtime.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      body = out.Messages?.map((m) => JSON.parse(m.Body!)).find((e) => e.detail?.resultKey === done.resultKey);
+    }
+    expect(body, 'Inference Completed reached the subscriber').toBeDefined();
+    expect(body).toMatchObject({ source: 'media-kit', 'detail-type': 'Inference Completed', detail: { pipeline: 'inference', input: { key: 'jobs/evented.jpg' }, status: 'succeeded' } });
+    const result = JSON.parse(await (await runtime.s3.send(new GetObjectCommand({ Bucket: route.resultsBucket, Key: done.resultKey }))).Body!.transformToString()) as JobDocument;
+    const dailyKey = body.detail.index.key as string;
+    expect(dailyKey).toBe(`inference-index/${result.model.name}/${result.job.submittedAt!.slice(0, 10)}.jsonl`);
+    const lines = (await (await runtime.s3.send(new GetObjectCommand({ Bucket: route.resultsBucket, Key: dailyKey }))).Body!.transformToString()).split('\n').filter(Boolean);
+    expect(lines.map((l) => JSON.parse(l).resultKey)).toEqual([done.resultKey]);
+  }, 180_000);
 });
