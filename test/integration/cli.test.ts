@@ -225,8 +225,11 @@ describe('media-kit CLI', () => {
       expect(await exited).toBe(0);
       expect(existsSync(join(stateDir, 'dev.json'))).toBe(false);
       const journal = readFileSync(join(stateDir, 'dev-tasks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      // 4 image, 3 settlement and 2 video demo tasks, plus the upload from another process.
-      expect(journal.filter((e) => e.type === 'task')).toHaveLength(10);
+      // Per pipeline: 4 image demo tasks plus the upload from another process, 3 settlement, 2 video, 3 inference.
+      expect(journal.filter((e) => e.type === 'task' && e.pipeline === 'image')).toHaveLength(5);
+      expect(journal.filter((e) => e.type === 'task' && e.pipeline === 'settlement')).toHaveLength(3);
+      expect(journal.filter((e) => e.type === 'task' && e.pipeline === 'video')).toHaveLength(2);
+      expect(journal.filter((e) => e.type === 'task' && e.pipeline === 'inference' && e.status === 'succeeded')).toHaveLength(3);
       expect(journal).toContainEqual(
         expect.objectContaining({ type: 'invocation', inputKeys: expect.arrayContaining(['uploads/sea view.jpg']), outcome: 'succeeded' }),
       );
