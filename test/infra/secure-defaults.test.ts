@@ -240,8 +240,9 @@ describe('config reaches the template', () => {
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 50 } });
   });
 
-  it('a preset without pipelines still deploys its storage', () => {
-    const { template: t } = synthKit('ai'); // film now deploys the video pipeline
+  it('a config without pipelines still deploys its storage', () => {
+    // Every preset has a pipeline now: remove the ai preset's one.
+    const { template: t } = synthKit('ai', { pipelines: { inference: null } });
     t.resourceCountIs('AWS::S3::Bucket', 3);
     t.resourceCountIs('AWS::SQS::Queue', 0);
     // The only function is CDK's deploy-time handler that turns on the results bucket's EventBridge events.
