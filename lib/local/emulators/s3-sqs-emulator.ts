@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { buildApp, type SpyMessage } from 'fauxqs';
+import { serveObjectTagging } from './object-tagging.ts';
 import { LocalErrorCode, LocalRuntimeError } from '../errors.ts';
 import { LOOPBACK } from './loopback.ts';
 
@@ -82,6 +83,7 @@ export async function startS3SqsEmulator(options: { port?: number; region: strin
   sqsStore.region = options.region;
   snsStore.region = options.region;
   const app = buildApp({ logger: false, host: 'localhost', defaultRegion: options.region, stores: { sqsStore, snsStore, s3Store } as never });
+  serveObjectTagging(app as never);
   try {
     await app.listen({ port: options.port ?? 0, host: LOOPBACK });
   } catch (error) {

@@ -1,4 +1,4 @@
-import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, ListBucketsCommand, PutObjectCommand, PutObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbEmulator, type DynamoDbEmulator } from '../../../lib/local/emulators/dynamodb-emulator.ts';
 import { startS3SqsEmulator, type S3SqsEmulator } from '../../../lib/local/emulators/s3-sqs-emulator.ts';
@@ -57,5 +57,32 @@ describe('emulators', () => {
     } finally {
       sqs.destroy();
     }
+  });
+});
+
+describe('object tagging (fauxqs lacks it)', () => {
+  let s3sqs: S3SqsEmulator;
+  beforeAll(async () => {
+    s3sqs = await startS3SqsEmulator({ region: 'us-east-1' });
+    s3sqs.createBucket('tagged');
+  });
+  afterAll(async () => {
+    await s3sqs?.stop();
+  });
+
+  it('tags an object without replacing it or announcing an upload', async () => {
+    const s3 = new S3Client({ endpoint: s3sqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, forcePathStyle: true });
+    const writes: string[] = [];
+    s3sqs.onEvent((event) => {
+      if (event.service === 's3') writes.push(`${event.status}:${event.key}`);
+    });
+    await s3.send(new PutObjectCommand({ Bucket: 'tagged', Key: 'videos/a b.mp4', Body: 'the video' }));
+    await s3.send(new PutObjectTaggingCommand({ Bucket: 'tagged', Key: 'videos/a b.mp4', Tagging: { TagSet: [{ Key: 'media-kit-verdict', Value: 'block' }] } }));
+    const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: 'tagged', Key: 'videos/a b.mp4' }));
+    expect(tags.TagSet).toEqual([{ Key: 'media-kit-verdict', Value: 'block' }]);
+    const object = await s3.send(new GetObjectCommand({ Bucket: 'tagged', Key: 'videos/a b.mp4' }));
+    expect(await object.Body!.transformToString()).toBe('the video');
+    expect(writes.filter((w) => w.startsWith('uploaded:'))).toEqual(['uploaded:videos/a b.mp4']);
+    s3.destroy();
   });
 });
