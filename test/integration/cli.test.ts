@@ -67,6 +67,9 @@ describe('media-kit CLI', () => {
     expect(report.summary.wallMs).toBeGreaterThan(0);
     const [sea, spin, broken] = report.items;
     expect(sea).toMatchObject({ input: files[0], pipeline: 'image', key: 'uploads/sea view.jpg', status: 'succeeded', attempts: 1 });
+    // Every item names its task in the task table, and its fields come in DESIGN.md's order.
+    expect(report.items.map((item) => item.taskId)).toEqual(report.items.map(() => expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/)));
+    expect(Object.keys(sea!).slice(0, 4)).toEqual(['input', 'pipeline', 'taskId', 'key']);
     expect(sea!.durationMs).toBeGreaterThan(0);
     expect(sea!.result).toMatchObject({ pipeline: 'image', key: 'image/sea view.jpg/manifest.json' });
     // Every rendition the manifest lists, and the manifest itself, with what S3 says about each.
