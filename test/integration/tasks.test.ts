@@ -98,6 +98,21 @@ describe('tasks through the local runtime', () => {
     expect(task).toMatchObject({ state: 'succeeded', origin: 'api', attemptCount: 1 });
   });
 
+  it('runs an inference job submitted with POST /tasks to succeeded, its result read with GET /tasks/{id}', async () => {
+    const created = await api.expectOk<{ task: TaskRecord; upload: { url: string; headers: Record<string, string> } }>('POST', '/tasks', {
+      body: { pipeline: 'inference', upload: { name: 'ad.jpg', contentType: 'image/jpeg' } },
+    });
+    expect(created.task).toMatchObject({ pipeline: 'inference', state: 'queued' });
+    const put = await fetch(created.upload.url, { method: 'PUT', headers: created.upload.headers, body: new Uint8Array(await photoJpeg(320, 240)) });
+    expect(put.status).toBe(200);
+    let task: TaskRecord | undefined;
+    for (let i = 0; i < 600 && !(task && ['succeeded', 'failed', 'dead-lettered'].includes(task.state)); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      task = (await api.expectOk<{ task: TaskRecord }>('GET', `/tasks/${created.task.taskId}`)).task;
+    }
+    expect(task).toMatchObject({ state: 'succeeded', origin: 'api', resultKey: expect.stringMatching(/result\.json$/) });
+  });
+
   it('stops a queued task so its upload is never processed', async () => {
     const created = await api.expectOk<{ task: TaskRecord; upload: { url: string; headers: Record<string, string> } }>('POST', '/tasks', {
       body: { pipeline: 'image', upload: { name: 'stopped.jpg', contentType: 'image/jpeg' } },
