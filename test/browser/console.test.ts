@@ -12,7 +12,7 @@ import { photoJpeg } from '../fixtures/images.ts';
 import { presetAssembly, PROJECT_ROOT } from '../integration/helpers/assemblies.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { SEEDED, seedPipelineTasks } from './helpers/seeded-pipelines.ts';
-import { startStandInTaskApi, type StandInTaskApi } from './helpers/stand-in-task-api.ts';
+import { LocalTaskTable, TASK_API_URL_OUTPUT, TASK_TABLE_OUTPUT } from '../../lib/local/tasks/task-table-reader.ts';
 
 const OUTPUT = join(PROJECT_ROOT, 'test-output');
 const HOSTILE = '<img src=x onerror=alert(1)>.jpg';
@@ -20,7 +20,9 @@ const HOSTILE = '<img src=x onerror=alert(1)>.jpg';
 /** The console in Debian's Chromium over the image pipeline run by the local runtime. */
 describe('console in a real browser', () => {
   let runtime: LocalRuntime;
-  let taskApi: StandInTaskApi;
+  // The runtime's own task API and task table: what `media-kit dev` serves the console.
+  let taskApi: { url: string; ledger: LocalTaskTable['ledger'] };
+  let table: LocalTaskTable;
   let consoleServer: RunningConsole;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
@@ -30,7 +32,8 @@ describe('console in a real browser', () => {
   beforeAll(async () => {
     mkdirSync(OUTPUT, { recursive: true });
     runtime = await LocalRuntime.start({ assemblyDirectory: await presetAssembly('all') });
-    taskApi = await startStandInTaskApi(runtime);
+    table = new LocalTaskTable(runtime.dynamoDbEndpoint!, runtime.region, runtime.stackOutput(TASK_TABLE_OUTPUT)!);
+    taskApi = { url: runtime.stackOutput(TASK_API_URL_OUTPUT)!, ledger: table.ledger };
     consoleServer = await startConsole({
       taskApi: { url: taskApi.url, region: runtime.region, credentials: localCredentials() },
       s3: runtime.s3,
@@ -46,7 +49,7 @@ describe('console in a real browser', () => {
     const demo = [...(await imageDemoInputs()), { name: HOSTILE, body: await photoJpeg(320, 240), contentType: 'image/jpeg' }];
     const tasks = await Promise.all(demo.map((input) => runtime.upload(route, input.name, input.body, input.contentType)));
     await Promise.all(tasks.map((t) => t.done));
-    await taskApi.settled();
+    await Promise.all(tasks.map((t) => table.settled(t.bucket, t.key, t.uploadedAt, Date.now() + 60_000)));
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on('dialog', (dialog) => {
@@ -61,7 +64,7 @@ describe('console in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await consoleServer?.stop();
-    await taskApi?.stop();
+    table?.destroy();
     await runtime?.stop();
   });
 
