@@ -1,4 +1,5 @@
 import type { BinaryPaths } from '../shared/ffmpeg/binaries.ts';
+import type { VideoStreamInfo } from '../shared/ffmpeg/probe.ts';
 import { type CaptureContext, captureFrames } from '../shared/ffmpeg/capture.ts';
 import { dedupeFrames, keepAll, type KeptFrame, scoreFrames } from './dedupe.ts';
 import { type InspectedVideo, inspectVideo } from './inspect.ts';
@@ -27,18 +28,11 @@ export interface VideoFrame {
 }
 
 export interface VideoCaptureResult {
-  readonly source: {
+  readonly source: Pick<VideoStreamInfo, 'codec' | 'width' | 'height' | 'rotation' | 'displayWidth' | 'displayHeight' | 'frameRate'> & {
     readonly container: InspectedVideo['container'];
     readonly bytes: number;
     readonly formatName: string;
     readonly durationSeconds: number | undefined;
-    readonly codec: string;
-    readonly width: number;
-    readonly height: number;
-    readonly rotation: 0 | 90 | 180 | 270;
-    readonly displayWidth: number;
-    readonly displayHeight: number;
-    readonly frameRate: number | undefined;
     readonly audioCodecs: readonly string[];
   };
   readonly strategy: CaptureStrategy;

@@ -1,4 +1,4 @@
-import { type ErrorCode, PermanentError } from '../errors.ts';
+import { PermanentError } from '../errors.ts';
 
 /**
  * Error codes of the model module. The module serves the inference pipeline and the video
@@ -14,11 +14,7 @@ export const ModelErrorCode = {
 
 export type ModelErrorCode = (typeof ModelErrorCode)[keyof typeof ModelErrorCode];
 
-/**
- * A permanent error carrying a model code. The shared PermanentError is typed to the shared
- * ErrorCode union today; the cast lives here, in one place, until error codes become extensible
- * per pipeline (then: `new PermanentError<ModelErrorCode>(…)` and drop the cast).
- */
-export function modelError(code: ModelErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): PermanentError {
-  return new PermanentError(code as unknown as ErrorCode, message, details, cause === undefined ? undefined : { cause });
+/** A permanent error carrying a model code (PermanentError takes each module's own codes). */
+export function modelError(code: ModelErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): PermanentError<ModelErrorCode> {
+  return new PermanentError(code, message, details, cause === undefined ? undefined : { cause });
 }

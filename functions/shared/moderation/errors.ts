@@ -1,4 +1,4 @@
-import { type ErrorCode, PermanentError } from '../errors.ts';
+import { PermanentError } from '../errors.ts';
 
 /** Error codes of video moderation. Stable strings: clients match on them. */
 export const ModerationErrorCode = {
@@ -10,10 +10,7 @@ export const ModerationErrorCode = {
 
 export type ModerationErrorCode = (typeof ModerationErrorCode)[keyof typeof ModerationErrorCode];
 
-/**
- * A permanent moderation error. The shared PermanentError is typed to the shared ErrorCode union
- * today; the cast is confined here until codes become extensible per pipeline.
- */
-export function moderationError(code: ModerationErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): PermanentError {
-  return new PermanentError(code as unknown as ErrorCode, message, details, cause === undefined ? undefined : { cause });
+/** A permanent moderation error (PermanentError takes each module's own codes). */
+export function moderationError(code: ModerationErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): PermanentError<ModerationErrorCode> {
+  return new PermanentError(code, message, details, cause === undefined ? undefined : { cause });
 }
