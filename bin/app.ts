@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
-import { addKit } from '../lib/app.ts';
+import { addKit, COMPLIANCE_PACKS, isCompliancePack } from '../lib/app.ts';
 import { KitConfigError, loadKitConfig } from '../lib/presets/index.ts';
 
 /**
  * The CDK app: the only place that reads context or the environment.
  *   -c preset=NAME     one of the presets (default: all)
  *   -c config=PATH     JSON overriding the preset, validated like a preset
+ *   -c compliance=PACK nist or hipaa: cdk-nag's NIST 800-53 rev 5 or HIPAA pack beside AwsSolutions and Serverless
  */
 const app = new App();
 const preset = app.node.tryGetContext('preset') as string | undefined;
 const configPath = app.node.tryGetContext('config') as string | undefined;
+const compliance = app.node.tryGetContext('compliance') as string | undefined;
 
 try {
   let override: unknown;
@@ -22,7 +24,10 @@ try {
       throw new KitConfigError(`Cannot read config file ${configPath}: ${(error as Error).message}`);
     }
   }
-  addKit(app, loadKitConfig({ preset, override, overrideSource: configPath }));
+  if (compliance !== undefined && !isCompliancePack(compliance)) {
+    throw new KitConfigError(`Unknown compliance pack '${compliance}' (choose one of: ${COMPLIANCE_PACKS.join(', ')})`);
+  }
+  addKit(app, loadKitConfig({ preset, override, overrideSource: configPath }), { compliance });
   app.synth();
 } catch (error) {
   if (error instanceof KitConfigError) {

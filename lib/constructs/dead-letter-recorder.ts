@@ -6,6 +6,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RECORDER_SETTINGS_ENV, type RecorderSettings } from '../../functions/task-recorder/settings.ts';
 import { KitFunction, type KitArchitecture } from './kit-function.ts';
+import type { KitEncryption } from './kit-encryption.ts';
+import type { KitNetwork } from './kit-network.ts';
 import type { KitTaskTable } from './task-table.ts';
 
 /** A pipeline whose dead letters become task records. */
@@ -27,6 +29,10 @@ export interface DeadLetterRecorderProps {
   readonly architecture?: KitArchitecture;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** The stack's customer-managed key. @default AWS-managed encryption */
+  readonly encryption?: KitEncryption;
+  /** The stack's VPC. @default outside any VPC */
+  readonly network?: KitNetwork;
 }
 
 /**
@@ -54,6 +60,8 @@ export class DeadLetterRecorder extends Construct {
       timeout: Duration.seconds(30),
       architecture: props.architecture,
       logRetention: props.logRetention,
+      encryption: props.encryption,
+      network: props.network,
       environment: { [RECORDER_SETTINGS_ENV]: Stack.of(this).toJsonString(settings) },
     });
     props.tasks.grantRecorder(this.handler.function);

@@ -4,6 +4,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { KitEncryption } from './kit-encryption.ts';
+import type { KitNetwork } from './kit-network.ts';
 import { acknowledge } from './nag.ts';
 
 /** The newest Node.js runtime aws-cdk-lib offers, pinned so a CDK upgrade never changes it silently. */
@@ -48,6 +50,10 @@ export interface KitFunctionProps {
    * model files copied by command hooks) or need esbuild defines. @default none
    */
   readonly bundling?: Pick<nodejs.BundlingOptions, 'commandHooks' | 'define' | 'banner'>;
+  /** The stack's customer-managed key: encrypts the log group, and the role may use it through S3, SQS and DynamoDB. @default AWS-managed encryption */
+  readonly encryption?: KitEncryption;
+  /** The stack's VPC: the function runs in its private subnets, placed by `serviceName`. @default outside any VPC */
+  readonly network?: KitNetwork;
 }
 
 /**
@@ -70,6 +76,7 @@ export class KitFunction extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
+      ...(props.encryption ? { encryptionKey: props.encryption.key } : {}),
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -83,7 +90,12 @@ export class KitFunction extends Construct {
       }),
     );
 
+    props.encryption?.grantUse(this.role);
+    const placement = props.network?.placementFor(props.serviceName);
+    if (placement) props.network!.grantNetworkInterfaces(this.role);
+
     this.function = new nodejs.NodejsFunction(this, 'Function', {
+      ...placement,
       entry: props.entry,
       handler: 'handler',
       description: props.description,

@@ -2,6 +2,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledgeNotificationsHandler } from './nag.ts';
+import type { KitEncryption } from './kit-encryption.ts';
 import { SecureBucket } from './secure-bucket.ts';
 
 export interface KitStorageProps {
@@ -19,6 +20,8 @@ export interface KitStorageProps {
    * @default true
    */
   readonly resultsEventBridge?: boolean;
+  /** The ingest and results buckets use SSE-KMS with this key (the access-log bucket stays SSE-S3). @default SSE-S3 */
+  readonly encryption?: KitEncryption;
 }
 
 /**
@@ -41,10 +44,12 @@ export class KitStorage extends Construct {
     }).bucket;
     this.ingestBucket = new SecureBucket(this, 'Ingest', {
       accessLogsBucket: this.accessLogsBucket,
+      encryption: props.encryption,
       expireAfterDays: props.ingestExpirationDays,
     }).bucket;
     this.resultsBucket = new SecureBucket(this, 'Results', {
       accessLogsBucket: this.accessLogsBucket,
+      encryption: props.encryption,
       versioned: true,
       expireAfterDays: props.resultsExpirationDays,
       noncurrentVersionExpirationDays: props.resultsNoncurrentVersionDays ?? 30,

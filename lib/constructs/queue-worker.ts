@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import { EnvName } from '../../functions/shared/env-names.ts';
+import type { KitEncryption } from './kit-encryption.ts';
 import type { KitFunction } from './kit-function.ts';
 import { acknowledge, acknowledgeNotificationsHandler, prefixGrantFinding } from './nag.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -26,6 +27,8 @@ export interface QueueWorkerProps {
   readonly maxReceiveCount?: number;
   /** Where the dead-letter alarm notifies (KitAlerts.action). @default no action */
   readonly alarmAction?: cloudwatch.IAlarmAction;
+  /** Encrypts the work queue and its DLQ with the stack's customer-managed key. @default SQS-managed encryption */
+  readonly encryption?: KitEncryption;
 }
 
 /**
@@ -45,6 +48,7 @@ export class QueueWorker extends Construct {
       consumerTimeout: props.worker.timeout,
       maxReceiveCount: props.maxReceiveCount,
       alarmAction: props.alarmAction,
+      encryption: props.encryption,
     });
 
     props.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.workQueue.queue), {

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { KitEncryption } from './kit-encryption.ts';
 import { acknowledge } from './nag.ts';
 
 export interface SecureBucketProps {
@@ -32,6 +33,13 @@ export interface SecureBucketProps {
   readonly eventBridgeEnabled?: boolean;
   /** @default RemovalPolicy.RETAIN: media and results outlive a stack deletion unless you say so */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * SSE-KMS with the stack's customer-managed key and S3 bucket keys (one data key per bucket
+   * for a while, not one KMS request per object). Not for the access-log bucket: S3 delivers
+   * server access logs only to SSE-S3 buckets.
+   * @default SSE-S3
+   */
+  readonly encryption?: KitEncryption;
 }
 
 /**
@@ -43,6 +51,9 @@ export class SecureBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
     super(scope, id);
+    if (props.isAccessLogBucket && props.encryption) {
+      throw new Error(`SecureBucket ${id}: the access-log bucket must use SSE-S3 (S3 cannot deliver server access logs to an SSE-KMS bucket)`);
+    }
     if (!props.isAccessLogBucket && !props.accessLogsBucket) {
       throw new Error(`SecureBucket ${id}: accessLogsBucket is required (only the access-log bucket may omit it)`);
     }
@@ -65,7 +76,9 @@ export class SecureBucket extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      ...(props.encryption
+        ? { encryption: s3.BucketEncryption.KMS, encryptionKey: props.encryption.key, bucketKeyEnabled: true }
+        : { encryption: s3.BucketEncryption.S3_MANAGED }),
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: props.versioned ?? false,
       eventBridgeEnabled: props.eventBridgeEnabled ?? false,

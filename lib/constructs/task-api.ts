@@ -10,6 +10,8 @@ import { Construct } from 'constructs';
 import { TASK_API_SETTINGS_ENV, type TaskApiSettings } from '../../functions/task-api/settings.ts';
 import { KitFunction, type KitArchitecture } from './kit-function.ts';
 import { acknowledge, prefixGrantFinding } from './nag.ts';
+import type { KitEncryption } from './kit-encryption.ts';
+import type { KitNetwork } from './kit-network.ts';
 import type { KitTaskTable } from './task-table.ts';
 
 /** A pipeline as the task API serves it. */
@@ -33,6 +35,10 @@ export interface TaskApiProps {
   readonly architecture?: KitArchitecture;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** The stack's customer-managed key. @default AWS-managed encryption */
+  readonly encryption?: KitEncryption;
+  /** The stack's VPC. @default outside any VPC */
+  readonly network?: KitNetwork;
 }
 
 const ROUTES: ReadonlyArray<readonly [apigw.HttpMethod, string]> = [
@@ -79,6 +85,8 @@ export class TaskApi extends Construct {
       timeout: Duration.seconds(29),
       architecture: props.architecture,
       logRetention: props.logRetention,
+      encryption: props.encryption,
+      network: props.network,
       environment: { [TASK_API_SETTINGS_ENV]: Stack.of(this).toJsonString(settings) },
     });
     props.tasks.grantApi(this.handler.function);
@@ -101,6 +109,7 @@ export class TaskApi extends Construct {
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
+      ...(props.encryption ? { encryptionKey: props.encryption.key } : {}),
     });
     this.api = new apigw.HttpApi(this, 'Api', {
       description: 'serverless-media-kit task API (IAM auth)',

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TASK_TABLE } from '../../functions/shared/tasks/task-table.ts';
+import type { KitEncryption } from './kit-encryption.ts';
 
 export interface KitTaskTableProps {
   /**
@@ -12,6 +13,8 @@ export interface KitTaskTableProps {
   readonly removalPolicy?: RemovalPolicy;
   /** @default true */
   readonly pointInTimeRecovery?: boolean;
+  /** Encrypt with the stack's customer-managed key. @default AWS-managed key */
+  readonly encryption?: KitEncryption;
 }
 
 /**
@@ -31,7 +34,7 @@ export class KitTaskTable extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
       timeToLiveAttribute: TASK_TABLE.ttlAttribute,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      ...tableEncryption(props.encryption),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     for (const index of Object.values(TASK_TABLE.indexes)) {
@@ -54,4 +57,11 @@ export class KitTaskTable extends Construct {
     this.grantRecorder(grantee);
     iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query', 'dynamodb:Scan'], resourceArns: [this.table.tableArn, `${this.table.tableArn}/index/*`] });
   }
+}
+
+/** The kit's table encryption: the stack's key when it has one, the AWS-managed key otherwise. */
+export function tableEncryption(encryption: KitEncryption | undefined): Pick<dynamodb.TableProps, 'encryption' | 'encryptionKey'> {
+  return encryption
+    ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: encryption.key }
+    : { encryption: dynamodb.TableEncryption.AWS_MANAGED };
 }

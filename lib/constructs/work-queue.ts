@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { KitEncryption } from './kit-encryption.ts';
 
 /** AWS's guidance for SQS event sources: visibility at least six times the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -17,6 +18,8 @@ export interface WorkQueueProps {
   readonly deadLetterRetentionPeriod?: Duration;
   /** Notified when the dead-letter alarm fires and when it recovers (see KitAlerts). @default no action */
   readonly alarmAction?: cloudwatch.IAlarmAction;
+  /** Encrypts both queues with the stack's customer-managed key. @default SQS-managed encryption */
+  readonly encryption?: KitEncryption;
 }
 
 /**
@@ -33,13 +36,14 @@ export class WorkQueue extends Construct {
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
     this.maxReceiveCount = props.maxReceiveCount ?? 3;
+    const encryption = queueEncryption(props.encryption);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...encryption,
       enforceSSL: true,
       retentionPeriod: props.deadLetterRetentionPeriod ?? Duration.days(14),
     });
     this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...encryption,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
       retentionPeriod: props.retentionPeriod ?? Duration.days(4),
@@ -58,4 +62,11 @@ export class WorkQueue extends Construct {
       this.deadLetterAlarm.addOkAction(props.alarmAction);
     }
   }
+}
+
+/** The kit's queue encryption: the stack's key when it has one (data keys reused for 5 minutes), SQS-managed otherwise. */
+export function queueEncryption(encryption: KitEncryption | undefined): Pick<sqs.QueueProps, 'encryption' | 'encryptionMasterKey' | 'dataKeyReuse'> {
+  return encryption
+    ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: encryption.key, dataKeyReuse: Duration.minutes(5) }
+    : { encryption: sqs.QueueEncryption.SQS_MANAGED };
 }

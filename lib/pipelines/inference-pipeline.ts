@@ -12,6 +12,7 @@ import { inferenceOptionsSchema } from '../../functions/inference/options.ts';
 import { IndexEnv } from '../../functions/inference-index/settings.ts';
 import { KitFunction } from '../constructs/kit-function.ts';
 import { acknowledge, prefixGrantFinding } from '../constructs/nag.ts';
+import { queueEncryption } from '../constructs/work-queue.ts';
 import type { InferencePipelineConfig } from './inference-pipeline-config.ts';
 import { functionEntry, PROJECT_ROOT } from './paths.ts';
 import { QueuePipeline, type KitPipelineProps } from './queue-pipeline.ts';
@@ -91,6 +92,8 @@ export class InferencePipeline extends QueuePipeline<typeof inferenceOptionsSche
       timeout: Duration.seconds(60),
       architecture: props.architecture,
       logRetention: props.logRetention,
+      encryption: props.encryption,
+      network: props.network,
       environment: {
         [IndexEnv.RESULTS_BUCKET]: props.resultsBucket.bucketName,
         [IndexEnv.INGEST_PREFIX]: config.ingestPrefix,
@@ -118,7 +121,7 @@ export class InferencePipeline extends QueuePipeline<typeof inferenceOptionsSche
     if (props.bus) props.bus.grantPutEventsTo(indexFn);
 
     this.indexDeadLetterQueue = new sqs.Queue(this, 'IndexDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...queueEncryption(props.encryption),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });

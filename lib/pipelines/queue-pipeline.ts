@@ -8,7 +8,9 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { EnvName } from '../../functions/shared/env-names.ts';
 import { definePipelineContract, failurePrefixOf, type PipelineContract, type PipelineContractInput } from '../../functions/shared/pipeline-contract.ts';
+import type { KitEncryption } from '../constructs/kit-encryption.ts';
 import { KitFunction, type KitArchitecture, type KitFunctionProps } from '../constructs/kit-function.ts';
+import type { KitNetwork } from '../constructs/kit-network.ts';
 import { acknowledge, prefixGrantFinding } from '../constructs/nag.ts';
 import { QueueWorker } from '../constructs/queue-worker.ts';
 import type { KitTaskTable } from '../constructs/task-table.ts';
@@ -39,6 +41,10 @@ export interface KitPipelineProps {
    * through KIT_BUS_NAME). @default no events
    */
   readonly bus?: events.IEventBus;
+  /** The stack's customer-managed key, for the pipeline's queues, tables and log groups. @default AWS-managed encryption */
+  readonly encryption?: KitEncryption;
+  /** The stack's VPC, for the pipeline's functions. @default outside any VPC */
+  readonly network?: KitNetwork;
 }
 
 /** What a pipeline declares about itself; prefixes come from its config. */
@@ -102,6 +108,8 @@ export class QueuePipeline<Settings extends z.ZodObject = z.ZodObject> extends C
       timeout: Duration.seconds(config.timeoutSeconds),
       architecture: props.architecture,
       logRetention: props.logRetention,
+      encryption: props.encryption,
+      network: props.network,
       nodeModules: props.nodeModules,
       ...(props.bundling ? { bundling: props.bundling } : {}),
       ...(props.assetFiles ? { assetFiles: props.assetFiles } : {}),
@@ -128,6 +136,7 @@ export class QueuePipeline<Settings extends z.ZodObject = z.ZodObject> extends C
       maxConcurrency: config.maxConcurrency,
       maxReceiveCount: config.maxReceiveCount,
       alarmAction: props.alarmAction,
+      encryption: props.encryption,
     });
 
     props.tasks?.table.grantRecorder(this.worker.function);

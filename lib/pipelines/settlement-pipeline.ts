@@ -11,7 +11,10 @@ import { SettlementEnv, settlementOptionsSchema } from '../../functions/battle-s
 import { BATTLE_SETTLED } from '../../functions/battle-settlement/settled-event.ts';
 import { LEADERBOARD_TABLE_ENV } from '../../functions/leaderboard/env.ts';
 import { KitEventSubscription } from '../constructs/kit-event-bus.ts';
+import type { KitEncryption } from '../constructs/kit-encryption.ts';
 import { KitFunction, type KitArchitecture } from '../constructs/kit-function.ts';
+import type { KitNetwork } from '../constructs/kit-network.ts';
+import { tableEncryption } from '../constructs/task-table.ts';
 import { WorkQueue } from '../constructs/work-queue.ts';
 import { functionEntry, PROJECT_ROOT } from './paths.ts';
 import { QueuePipeline, type KitPipelineProps } from './queue-pipeline.ts';
@@ -59,9 +62,10 @@ export class SettlementPipeline extends QueuePipeline<typeof settlementOptionsSc
       functionId: 'Settle',
     });
     const removalPolicy = props.tableRemovalPolicy ?? RemovalPolicy.RETAIN;
-    const settlementsTable = (this.settlementsTable = kitTable(this, 'Settlements', { name: 'battleId' }, removalPolicy));
-    const ledgerTable = (this.ledgerTable = kitTable(this, 'Ledger', { name: 'playerId' }, removalPolicy));
-    const leaderboardTable = (this.leaderboardTable = kitTable(this, 'LeaderboardTable', { name: 'season' }, removalPolicy, { name: 'entry' }));
+    const table = { removalPolicy, encryption: props.encryption };
+    const settlementsTable = (this.settlementsTable = kitTable(this, 'Settlements', { name: 'battleId' }, table));
+    const ledgerTable = (this.ledgerTable = kitTable(this, 'Ledger', { name: 'playerId' }, table));
+    const leaderboardTable = (this.leaderboardTable = kitTable(this, 'LeaderboardTable', { name: 'season' }, table, { name: 'entry' }));
     this.worker.function.addEnvironment(SettlementEnv.SETTLEMENTS_TABLE, settlementsTable.tableName);
     this.worker.function.addEnvironment(SettlementEnv.LEDGER_TABLE, ledgerTable.tableName);
 
@@ -81,6 +85,8 @@ export class SettlementPipeline extends QueuePipeline<typeof settlementOptionsSc
         architecture: props.architecture,
         logRetention: props.logRetention,
         alarmAction: props.alarmAction,
+        encryption: props.encryption,
+        network: props.network,
       });
     }
   }
@@ -91,13 +97,19 @@ export class SettlementPipeline extends QueuePipeline<typeof settlementOptionsSc
  * TableV2 (AWS::DynamoDB::GlobalTable): the local runtime emulates the former only, and these
  * tables are single-region; the props map one to one onto TableV2 when that changes.
  */
-function kitTable(scope: Construct, id: string, partitionKey: { name: string }, removalPolicy: RemovalPolicy, sortKey?: { name: string }): dynamodb.Table {
+function kitTable(
+  scope: Construct,
+  id: string,
+  partitionKey: { name: string },
+  { removalPolicy, encryption }: { removalPolicy: RemovalPolicy; encryption?: KitEncryption },
+  sortKey?: { name: string },
+): dynamodb.Table {
   return new dynamodb.Table(scope, id, {
     partitionKey: { name: partitionKey.name, type: dynamodb.AttributeType.STRING },
     ...(sortKey ? { sortKey: { name: sortKey.name, type: dynamodb.AttributeType.STRING } } : {}),
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    ...tableEncryption(encryption),
     deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
     removalPolicy,
   });
@@ -109,6 +121,10 @@ export interface LeaderboardProps {
   readonly architecture?: KitArchitecture;
   readonly logRetention?: logs.RetentionDays;
   readonly alarmAction?: cloudwatch.IAlarmAction;
+  /** @default AWS-managed encryption */
+  readonly encryption?: KitEncryption;
+  /** @default outside any VPC */
+  readonly network?: KitNetwork;
 }
 
 /** `Battle Settled` → its own queue (with DLQ) → a small function → per-season counters, once per battle. */
@@ -129,9 +145,11 @@ export class Leaderboard extends Construct {
       timeout,
       architecture: props.architecture,
       logRetention: props.logRetention,
+      encryption: props.encryption,
+      network: props.network,
       environment: { [LEADERBOARD_TABLE_ENV]: props.table.tableName },
     });
-    this.queue = new WorkQueue(this, 'Queue', { consumerTimeout: timeout, alarmAction: props.alarmAction });
+    this.queue = new WorkQueue(this, 'Queue', { consumerTimeout: timeout, alarmAction: props.alarmAction, encryption: props.encryption });
     this.function.function.addEventSource(new lambdaEvents.SqsEventSource(this.queue.queue, { batchSize: 10, reportBatchItemFailures: true }));
     this.function.function.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], resources: [props.table.tableArn] }),

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { FAILURE_PREFIX } from '../../functions/shared/keys.ts';
 import { alertsSchema } from '../constructs/alerts.ts';
+import { ENCRYPTION_DEFAULTS, encryptionConfigSchema } from '../constructs/kit-encryption.ts';
+import { MONITORING_DEFAULTS, monitoringConfigSchema } from '../constructs/kit-monitoring.ts';
+import { networkConfigSchema } from '../constructs/kit-network.ts';
 import { EVENTS_DEFAULTS, eventsConfigSchema, TASKS_DEFAULTS, tasksConfigSchema } from '../constructs/tasks-config.ts';
 import { imagePipelineConfigSchema } from '../pipelines/image-pipeline-config.ts';
 import { settlementPipelineConfigSchema } from '../pipelines/settlement-pipeline-config.ts';
@@ -48,8 +51,14 @@ export const kitConfigSchema = z
         resultsEventBridge: z.boolean().default(true),
       })
       .default({ resultsNoncurrentVersionDays: 30, accessLogExpirationDays: 90, resultsEventBridge: true }),
+    /** Customer-managed KMS encryption of buckets, queues, tables and log groups. @default AWS-managed encryption */
+    encryption: encryptionConfigSchema.default(ENCRYPTION_DEFAULTS),
+    /** VPC placement of every function, with endpoints instead of a NAT. @default outside any VPC */
+    network: networkConfigSchema.optional(),
     /** Where alarms notify: an existing SNS topic or an email address. @default none (alarms without actions) */
     alerts: alertsSchema.optional(),
+    /** Function and task alarms (with `alerts`) and the stack's dashboard. */
+    monitoring: monitoringConfigSchema.default(MONITORING_DEFAULTS),
     /** The task table, task API and dead-letter recorder. */
     tasks: tasksConfigSchema.default(TASKS_DEFAULTS),
     /** The kit's EventBridge bus. */

@@ -3,8 +3,12 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { KitAlerts, type AlertsConfig } from '../constructs/alerts.ts';
 import { DeadLetterRecorder } from '../constructs/dead-letter-recorder.ts';
+import { KitEncryption, type EncryptionConfig } from '../constructs/kit-encryption.ts';
 import { KitEventBus } from '../constructs/kit-event-bus.ts';
 import type { KitArchitecture } from '../constructs/kit-function.ts';
+import { KitFunction } from '../constructs/kit-function.ts';
+import { KitMonitoring, type MonitoringConfig } from '../constructs/kit-monitoring.ts';
+import { KitNetwork, type NetworkConfig } from '../constructs/kit-network.ts';
 import { KitStorage, type KitStorageProps } from '../constructs/kit-storage.ts';
 import { TaskApi } from '../constructs/task-api.ts';
 import { KitTaskTable } from '../constructs/task-table.ts';
@@ -25,8 +29,11 @@ export interface KitStackConfig {
   readonly preset: string;
   readonly architecture: KitArchitecture;
   readonly logRetentionDays: number;
-  readonly storage: KitStorageProps;
+  readonly storage: Omit<KitStorageProps, 'encryption'>;
+  readonly encryption: EncryptionConfig;
+  readonly network?: NetworkConfig;
   readonly alerts?: AlertsConfig;
+  readonly monitoring: MonitoringConfig;
   readonly tasks: TasksConfig;
   readonly events: EventsConfig;
   readonly pipelines: {
@@ -47,6 +54,12 @@ export interface KitStackProps extends StackProps {
  */
 export class KitStack extends Stack {
   public readonly storage: KitStorage;
+  /** The stack's customer-managed key, when config `encryption.kms` is on. */
+  public readonly encryption?: KitEncryption;
+  /** The VPC every function runs in, when config `network` is set. */
+  public readonly network?: KitNetwork;
+  /** Function and task alarms, and the optional dashboard. */
+  public readonly monitoring: KitMonitoring;
   /** The alarm destination, when config `alerts` is set. */
   public readonly alerts?: KitAlerts;
   public readonly bus: KitEventBus;
@@ -67,10 +80,13 @@ export class KitStack extends Stack {
     });
     const { config } = props;
     const logRetention = config.logRetentionDays as logs.RetentionDays;
-    this.storage = new KitStorage(this, 'Storage', config.storage);
+    this.encryption = KitEncryption.fromConfig(this, 'Encryption', config.encryption);
+    if (config.network) this.network = new KitNetwork(this, 'Network', { config: config.network });
+    const baseline = { encryption: this.encryption, network: this.network };
+    this.storage = new KitStorage(this, 'Storage', { ...config.storage, encryption: this.encryption });
     if (config.alerts) this.alerts = new KitAlerts(this, 'Alerts', { config: config.alerts });
     this.bus = new KitEventBus(this, 'Events', { busName: config.events.busName });
-    if (config.tasks.enabled) this.taskTable = new KitTaskTable(this, 'Tasks');
+    if (config.tasks.enabled) this.taskTable = new KitTaskTable(this, 'Tasks', { encryption: this.encryption });
 
     const wiring: KitPipelineProps = {
       ingestBucket: this.storage.ingestBucket,
@@ -79,6 +95,7 @@ export class KitStack extends Stack {
       logRetention,
       alarmAction: this.alerts?.action,
       bus: this.bus.bus,
+      ...baseline,
       ...(this.taskTable ? { tasks: { table: this.taskTable, ttlDays: config.tasks.ttlDays } } : {}),
     };
     if (config.pipelines.image) {
@@ -106,6 +123,7 @@ export class KitStack extends Stack {
         presignExpirySeconds: config.tasks.presignExpirySeconds,
         architecture: config.architecture,
         logRetention,
+        ...baseline,
         pipelines: this.pipelines.map((p) => ({
           id: p.contract.id,
           ingestPrefix: p.contract.ingestPrefix,
@@ -121,6 +139,7 @@ export class KitStack extends Stack {
         ttlDays: config.tasks.ttlDays,
         architecture: config.architecture,
         logRetention,
+        ...baseline,
         pipelines: this.pipelines.map((p) => ({
           id: p.contract.id,
           ingestPrefix: p.contract.ingestPrefix,
@@ -130,6 +149,12 @@ export class KitStack extends Stack {
       new CfnOutput(this, 'TaskApiUrl', { value: this.taskApi.url, description: 'The task API (IAM auth): media-kit tasks --stack' });
       new CfnOutput(this, 'TaskTableName', { value: this.taskTable.table.tableName });
     }
+    this.monitoring = new KitMonitoring(this, 'Monitoring', {
+      config: config.monitoring,
+      alerts: this.alerts,
+      pipelines: this.pipelines,
+      functions: this.node.findAll().filter((c): c is KitFunction => c instanceof KitFunction),
+    });
     new CfnOutput(this, 'EventBusName', { value: this.bus.bus.eventBusName });
     new CfnOutput(this, 'IngestBucketName', { value: this.storage.ingestBucket.bucketName });
     new CfnOutput(this, 'ResultsBucketName', { value: this.storage.resultsBucket.bucketName });
