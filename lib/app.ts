@@ -1,5 +1,5 @@
 import { type App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, type NagPack, ServerlessChecks } from 'cdk-nag';
 import type { KitConfig } from './presets/schema.ts';
 import { KitStack } from './stacks/kit-stack.ts';
 
@@ -16,8 +16,8 @@ export function isCompliancePack(name: string): name is CompliancePack {
 }
 
 /** The cdk-nag packs that judge a stack: AWS Solutions and Serverless always, and the compliance pack asked for. */
-export function nagPacks(scope: App, compliance?: CompliancePack) {
-  const packs = [new AwsSolutionsChecks(scope), new ServerlessChecks(scope)];
+export function nagPacks(scope: App, compliance?: CompliancePack): NagPack[] {
+  const packs: NagPack[] = [new AwsSolutionsChecks(scope), new ServerlessChecks(scope)];
   if (compliance === 'nist') packs.push(new NIST80053R5Checks(scope));
   if (compliance === 'hipaa') packs.push(new HIPAASecurityChecks(scope));
   return packs;

@@ -8,6 +8,7 @@ import { RECORDER_SETTINGS_ENV, type RecorderSettings } from '../../functions/ta
 import { KitFunction, type KitArchitecture } from './kit-function.ts';
 import type { KitEncryption } from './kit-encryption.ts';
 import type { KitNetwork } from './kit-network.ts';
+import { acknowledgeQueueTriggered } from './nag.ts';
 import type { KitTaskTable } from './task-table.ts';
 
 /** A pipeline whose dead letters become task records. */
@@ -71,5 +72,6 @@ export class DeadLetterRecorder extends Construct {
         new lambdaEvents.SqsEventSource(pipeline.deadLetterQueue, { batchSize: 10, maxConcurrency: 2, reportBatchItemFailures: true }),
       );
     }
+    acknowledgeQueueTriggered(this.handler, "the pipelines' dead-letter queues (a record it cannot write stays in its DLQ for the queue's 14-day retention)");
   }
 }

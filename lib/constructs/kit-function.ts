@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { KitEncryption } from './kit-encryption.ts';
 import type { KitNetwork } from './kit-network.ts';
@@ -54,6 +55,8 @@ export interface KitFunctionProps {
   readonly encryption?: KitEncryption;
   /** The stack's VPC: the function runs in its private subnets, placed by `serviceName`. @default outside any VPC */
   readonly network?: KitNetwork;
+  /** Where asynchronous invocations (EventBridge, S3) that fail every retry go. @default none: such a function has none */
+  readonly deadLetterQueue?: sqs.IQueue;
 }
 
 /**
@@ -105,6 +108,7 @@ export class KitFunction extends Construct {
       timeout: this.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       projectRoot: props.projectRoot,

@@ -11,6 +11,34 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
   Validations.of(scope).acknowledge({ id, reason });
 }
 
+/** Prefixes of the rule packs that share a rule name (lib/app.ts's nagPacks). */
+const PACK_PREFIXES = { serverless: 'Serverless', nist: 'NIST.800.53.R5', hipaa: 'HIPAA.Security' } as const;
+export type SharedRulePack = keyof typeof PACK_PREFIXES;
+
+/**
+ * Acknowledges one rule in each pack that has it (Serverless, NIST 800-53 rev 5 and HIPAA name
+ * the same checks alike, e.g. `LambdaDLQ`), with one reason.
+ */
+export function acknowledgeInPacks(scope: IConstruct, rule: string, packs: readonly SharedRulePack[], reason: string): void {
+  for (const pack of packs) acknowledge(scope, `${PACK_PREFIXES[pack]}-${rule}`, reason);
+}
+
+/**
+ * A function driven by an SQS event source: a failed record returns to its queue and moves to the
+ * queue's DLQ after maxReceiveCount. Lambda's own DLQ serves asynchronous invocations only, and
+ * SQS event sources take no on-failure destination, so neither applies.
+ */
+export function acknowledgeQueueTriggered(fn: IConstruct, queueDescription: string): void {
+  const reason = `Triggered only by ${queueDescription} through an SQS event source: failed records are redelivered and then moved to that queue's dead-letter queue by its redrive policy`;
+  acknowledgeInPacks(fn, 'LambdaDLQ', ['serverless', 'nist', 'hipaa'], reason);
+  acknowledgeInPacks(fn, 'LambdaEventSourceMappingDestination', ['serverless'], `${reason} (SQS event source mappings take no on-failure destination)`);
+}
+
+/** A dead-letter queue: the end of its redrive chain, drained or inspected, never redriven further by SQS. */
+export function acknowledgeDeadLetterQueue(queue: IConstruct, reason: string): void {
+  acknowledgeInPacks(queue, 'SQSRedrivePolicy', ['serverless'], reason);
+}
+
 /** The IAM5 finding cdk-nag raises for a grant on `<bucket>/<prefix>*`. */
 export function prefixGrantFinding(bucket: s3.IBucket, prefix: string): string {
   const resource = bucket.node.defaultChild;

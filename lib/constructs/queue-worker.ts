@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { EnvName } from '../../functions/shared/env-names.ts';
 import type { KitEncryption } from './kit-encryption.ts';
 import type { KitFunction } from './kit-function.ts';
-import { acknowledge, acknowledgeNotificationsHandler, prefixGrantFinding } from './nag.ts';
+import { acknowledge, acknowledgeNotificationsHandler, acknowledgeQueueTriggered, prefixGrantFinding } from './nag.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface QueueWorkerProps {
@@ -61,6 +61,7 @@ export class QueueWorker extends Construct {
       reportBatchItemFailures: true,
     });
     fn.addEventSource(this.eventSource);
+    acknowledgeQueueTriggered(props.worker, `its work queue (uploads under '${props.prefix}')`);
     // A record the worker chose not to start for lack of time goes back as a fresh message (its
     // receive count restarts), so deferral never counts toward the DLQ: send to this queue only.
     fn.addEnvironment(EnvName.WORK_QUEUE_URL, this.workQueue.queue.queueUrl);

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -9,7 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TASK_API_SETTINGS_ENV, type TaskApiSettings } from '../../functions/task-api/settings.ts';
 import { KitFunction, type KitArchitecture } from './kit-function.ts';
-import { acknowledge, prefixGrantFinding } from './nag.ts';
+import { acknowledge, acknowledgeInPacks, prefixGrantFinding } from './nag.ts';
 import type { KitEncryption } from './kit-encryption.ts';
 import type { KitNetwork } from './kit-network.ts';
 import type { KitTaskTable } from './task-table.ts';
@@ -49,6 +50,21 @@ const ROUTES: ReadonlyArray<readonly [apigw.HttpMethod, string]> = [
   [apigw.HttpMethod.POST, '/tasks/{id}/stop'],
   [apigw.HttpMethod.POST, '/pipelines/{id}/redrive'],
 ];
+
+/** One JSON object per request (HTTP API context variables), so Logs Insights can query fields. */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTimeEpoch',
+    sourceIp: '$context.identity.sourceIp',
+    caller: '$context.identity.userArn',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    integrationLatencyMs: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+  }),
+);
 
 /**
  * The task API (DESIGN.md, "Tasks"): an HTTP API whose every route needs IAM authorization
@@ -90,6 +106,12 @@ export class TaskApi extends Construct {
       environment: { [TASK_API_SETTINGS_ENV]: Stack.of(this).toJsonString(settings) },
     });
     props.tasks.grantApi(this.handler.function);
+    acknowledgeInPacks(
+      this.handler,
+      'LambdaDLQ',
+      ['serverless', 'nist', 'hipaa'],
+      'Invoked synchronously by API Gateway only: a failure is the HTTP response its caller gets, and there is no asynchronous event to dead-letter',
+    );
     for (const pipeline of props.pipelines) {
       pipeline.workQueue.grantSendMessages(this.handler.function);
       // JSON inputs are written here, and presigned uploads carry this role's permission.
@@ -119,7 +141,7 @@ export class TaskApi extends Construct {
     this.api.addStage('Stage', {
       stageName: '$default',
       autoDeploy: true,
-      accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogs) },
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
       throttle: { rateLimit: 100, burstLimit: 200 },
     });
     const integration = new HttpLambdaIntegration('Handler', this.handler.function);

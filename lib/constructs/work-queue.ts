@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { KitEncryption } from './kit-encryption.ts';
+import { acknowledgeDeadLetterQueue } from './nag.ts';
 
 /** AWS's guidance for SQS event sources: visibility at least six times the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -42,6 +43,10 @@ export class WorkQueue extends Construct {
       enforceSSL: true,
       retentionPeriod: props.deadLetterRetentionPeriod ?? Duration.days(14),
     });
+    acknowledgeDeadLetterQueue(
+      this.deadLetterQueue,
+      'This is the dead-letter queue of the work queue beside it; its messages are recorded as dead-lettered tasks and retried or redriven from the task API',
+    );
     this.queue = new sqs.Queue(this, 'Queue', {
       ...encryption,
       enforceSSL: true,

@@ -11,7 +11,7 @@ import { INFERENCE_ERROR_CODES } from '../../functions/inference/errors.ts';
 import { inferenceOptionsSchema } from '../../functions/inference/options.ts';
 import { IndexEnv } from '../../functions/inference-index/settings.ts';
 import { KitFunction } from '../constructs/kit-function.ts';
-import { acknowledge, prefixGrantFinding } from '../constructs/nag.ts';
+import { acknowledge, acknowledgeDeadLetterQueue, prefixGrantFinding } from '../constructs/nag.ts';
 import { queueEncryption } from '../constructs/work-queue.ts';
 import type { InferencePipelineConfig } from './inference-pipeline-config.ts';
 import { functionEntry, PROJECT_ROOT } from './paths.ts';
@@ -83,6 +83,14 @@ export class InferencePipeline extends QueuePipeline<typeof inferenceOptionsSche
     }
     this.grantModelReads(props, config);
 
+    // One DLQ for both ends: events EventBridge could not deliver, and invocations that failed every retry.
+    this.indexDeadLetterQueue = new sqs.Queue(this, 'IndexDeadLetterQueue', {
+      ...queueEncryption(props.encryption),
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.indexDeadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the index rule target');
+    acknowledgeDeadLetterQueue(this.indexDeadLetterQueue, 'The end of the index chain: events EventBridge could not deliver, or the indexer failed on after every retry, wait here for inspection');
     this.indexer = new KitFunction(this, 'Index', {
       entry: functionEntry('inference-index'),
       projectRoot: PROJECT_ROOT,
@@ -94,6 +102,7 @@ export class InferencePipeline extends QueuePipeline<typeof inferenceOptionsSche
       logRetention: props.logRetention,
       encryption: props.encryption,
       network: props.network,
+      deadLetterQueue: this.indexDeadLetterQueue,
       environment: {
         [IndexEnv.RESULTS_BUCKET]: props.resultsBucket.bucketName,
         [IndexEnv.INGEST_PREFIX]: config.ingestPrefix,
@@ -120,12 +129,6 @@ export class InferencePipeline extends QueuePipeline<typeof inferenceOptionsSche
     acknowledge(this.indexer.role, prefixGrantFinding(props.resultsBucket, config.indexPrefix), `Reads and writes only the index under '${config.indexPrefix}'`);
     if (props.bus) props.bus.grantPutEventsTo(indexFn);
 
-    this.indexDeadLetterQueue = new sqs.Queue(this, 'IndexDeadLetterQueue', {
-      ...queueEncryption(props.encryption),
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(this.indexDeadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the index rule target');
     // S3 publishes the results bucket's events on the account's default bus (KitStorage turns them on).
     this.resultCreatedRule = new events.Rule(this, 'ResultCreated', {
       description: `serverless-media-kit: index each ${config.outputPrefix}…/${InferencePipeline.RESULT_DOCUMENT} as it is created`,

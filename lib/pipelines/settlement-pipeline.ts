@@ -15,6 +15,7 @@ import type { KitEncryption } from '../constructs/kit-encryption.ts';
 import { KitFunction, type KitArchitecture } from '../constructs/kit-function.ts';
 import type { KitNetwork } from '../constructs/kit-network.ts';
 import { tableEncryption } from '../constructs/task-table.ts';
+import { acknowledgeQueueTriggered } from '../constructs/nag.ts';
 import { WorkQueue } from '../constructs/work-queue.ts';
 import { functionEntry, PROJECT_ROOT } from './paths.ts';
 import { QueuePipeline, type KitPipelineProps } from './queue-pipeline.ts';
@@ -151,6 +152,7 @@ export class Leaderboard extends Construct {
     });
     this.queue = new WorkQueue(this, 'Queue', { consumerTimeout: timeout, alarmAction: props.alarmAction, encryption: props.encryption });
     this.function.function.addEventSource(new lambdaEvents.SqsEventSource(this.queue.queue, { batchSize: 10, reportBatchItemFailures: true }));
+    acknowledgeQueueTriggered(this.function, 'its queue of Battle Settled events');
     this.function.function.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], resources: [props.table.tableArn] }),
     );
