@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -51,13 +51,66 @@ export class KitEncryption extends Construct {
         pendingWindow: Duration.days(30),
       });
       this.key = this.createdKey;
+      this.allowLogsService(this.createdKey);
+      this.allowS3Notifications(this.createdKey);
     } else {
       this.key = kms.Key.fromKeyArn(this, 'Key', props.kms);
     }
   }
 
-  /** Lets a principal encrypt and decrypt data under the key through S3, SQS and DynamoDB only. */
-  grantUse(grantee: iam.IGrantable): void {
-    void grantee;
+  /**
+   * Lets a principal encrypt and decrypt data under the key, but only in requests S3, SQS or
+   * DynamoDB make for it (kms:ViaService): reading and writing the kit's objects, messages and
+   * items, never calling KMS directly on other data. The services' own policies still decide
+   * which objects, queues and tables.
+   */
+  grantUse(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: DATA_KEY_ACTIONS,
+      resourceArns: [this.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': VIA_SERVICES.map((service) => `${service}.${stack.region}.${stack.urlSuffix}`) } },
+    });
+  }
+
+  /**
+   * S3 sends object notifications into the kit's encrypted work queues (QueueNotificationDestination):
+   * SQS asks KMS for a data key on S3's behalf. Only for this account's buckets; the queue policy
+   * names the bucket.
+   */
+  private allowS3Notifications(key: kms.Key): void {
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'S3NotificationsOfThisAccount',
+        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+  }
+
+  /**
+   * CloudWatch Logs encrypts log groups with the key itself (not on a caller's behalf), so the key
+   * policy names the regional service — for this account's log groups only, by encryption context.
+   */
+  private allowLogsService(key: kms.Key): void {
+    const stack = Stack.of(this);
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsOfThisAccount',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`)],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
   }
 }
+
+/** What S3 (bucket keys), SQS and DynamoDB ask KMS for on a caller's behalf; no wildcards. */
+const DATA_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
+const VIA_SERVICES = ['s3', 'sqs', 'dynamodb'] as const;

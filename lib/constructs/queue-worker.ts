@@ -3,11 +3,11 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import { EnvName } from '../../functions/shared/env-names.ts';
 import type { KitEncryption } from './kit-encryption.ts';
 import type { KitFunction } from './kit-function.ts';
+import { QueueNotificationDestination } from './queue-notification.ts';
 import { acknowledge, acknowledgeNotificationsHandler, acknowledgeQueueTriggered, prefixGrantFinding } from './nag.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -51,7 +51,7 @@ export class QueueWorker extends Construct {
       encryption: props.encryption,
     });
 
-    props.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.workQueue.queue), {
+    props.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new QueueNotificationDestination(this.workQueue.queue), {
       prefix: props.prefix,
     });
     this.eventSource = new lambdaEvents.SqsEventSource(this.workQueue.queue, {

@@ -113,7 +113,9 @@ export class TaskApi extends Construct {
       'Invoked synchronously by API Gateway only: a failure is the HTTP response its caller gets, and there is no asynchronous event to dead-letter',
     );
     for (const pipeline of props.pipelines) {
-      pipeline.workQueue.grantSendMessages(this.handler.function);
+      // SendMessage only (retry and redrive re-send stored messages); with a stack key, KitEncryption's
+      // grant covers the data keys, so no kms:* wildcard from grantSendMessages.
+      this.handler.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [pipeline.workQueue.queueArn] }));
       // JSON inputs are written here, and presigned uploads carry this role's permission.
       this.handler.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [pipeline.ingestBucket.arnForObjects(`${pipeline.ingestPrefix}*`)] }));
       acknowledge(

@@ -149,6 +149,11 @@ export class LocalRuntime {
     if (this.inventory.unsupported.length > 0) {
       this.warn(`Not emulated locally, ignored: ${this.inventory.unsupported.join(', ')}`);
     }
+    if (this.inventory.kmsEncrypted.length > 0) {
+      this.warn(
+        `KMS is not applied locally: ${this.inventory.kmsEncrypted.length} resources encrypted with a customer-managed key on AWS keep their data unencrypted on loopback`,
+      );
+    }
     provisionS3AndSqs(index, this.s3sqs);
     // DynamoDB streams: a function reading one fails start by name; unread ones are one warning.
     checkTableStreams(index, (message) => this.warn(message));

@@ -9,6 +9,8 @@ export interface Inventory {
   readonly unsupported: readonly string[];
   /** Count per type of resources that exist for AWS only (IAM, logs, alarms, policies…). */
   readonly notNeeded: ReadonlyMap<string, number>;
+  /** Resources whose data the template encrypts with a customer-managed KMS key (not applied locally). */
+  readonly kmsEncrypted: readonly string[];
 }
 
 /** An unsupported resource that names a function: a trigger or target the runtime would silently drop. */
@@ -46,7 +48,22 @@ export function takeInventory(index: ResourceIndex): Inventory {
       }
     }
   }
-  return { deployTimeFunctions, unsupported, notNeeded };
+  return { deployTimeFunctions, unsupported, notNeeded, kmsEncrypted: kmsEncryptedResources(index) };
+}
+
+/** The properties through which buckets, queues, tables, log groups and topics name their KMS key. */
+const KMS_KEY_PROPERTIES = new Set(['KMSMasterKeyID', 'KMSMasterKeyId', 'KmsMasterKeyId', 'KmsKeyId']);
+
+function namesKmsKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(namesKmsKey);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, inner]) => (KMS_KEY_PROPERTIES.has(key) && inner !== undefined) || namesKmsKey(inner));
+}
+
+function kmsEncryptedResources(index: ResourceIndex): string[] {
+  return index.stacks.flatMap((stack) =>
+    Object.entries(stack.template.Resources ?? {}).flatMap(([logicalId, resource]) => (namesKmsKey(resource.Properties) ? [`${resource.Type} (${logicalId})`] : [])),
+  );
 }
 
 /**
