@@ -7,7 +7,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { KitEncryption } from './kit-encryption.ts';
 import type { KitNetwork } from './kit-network.ts';
-import { acknowledge } from './nag.ts';
+import { acknowledge, acknowledgeInlinePolicies, acknowledgeInPacks } from './nag.ts';
 
 /** The newest Node.js runtime aws-cdk-lib offers, pinned so a CDK upgrade never changes it silently. */
 export const KIT_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -139,6 +139,13 @@ export class KitFunction extends Construct {
       },
     });
 
+    acknowledgeInlinePolicies(this.role);
+    acknowledgeInPacks(
+      this.function,
+      'LambdaConcurrency',
+      ['nist', 'hipaa'],
+      "Concurrency is bounded by the trigger (each SQS event source's maxConcurrency, the task API's stage throttling); reserved concurrency would carve from the account pool and fails deploys in accounts with the default limit",
+    );
     acknowledge(
       this.role,
       'AwsSolutions-IAM5[Resource::*]',

@@ -39,6 +39,33 @@ export function acknowledgeDeadLetterQueue(queue: IConstruct, reason: string): v
   acknowledgeInPacks(queue, 'SQSRedrivePolicy', ['serverless'], reason);
 }
 
+/** The compliance packs (`-c compliance=nist|hipaa`), which share their rule names. */
+const COMPLIANCE: readonly SharedRulePack[] = ['nist', 'hipaa'];
+
+/**
+ * A role whose permissions CDK grants compose into one inline policy. The compliance packs prefer
+ * customer-managed policies; a managed policy here would hold the same per-role statements and
+ * could be attached to other principals, which is the broader grant.
+ */
+export function acknowledgeInlinePolicies(role: IConstruct): void {
+  acknowledgeInPacks(
+    role,
+    'IAMNoInlinePolicy',
+    COMPLIANCE,
+    "The role's one inline policy is generated from scoped grants to this role's own resources and prefixes; as a managed policy it could be attached elsewhere, which widens who holds it",
+  );
+}
+
+/** A table with point-in-time recovery: continuous backups the packs' AWS Backup rule does not see. */
+export function acknowledgeTableBackups(table: IConstruct): void {
+  acknowledgeInPacks(
+    table,
+    'DynamoDBInBackupPlan',
+    COMPLIANCE,
+    'Point-in-time recovery is on (continuous backups, restorable to any second of the last 35 days); an AWS Backup plan for longer retention is the account\'s backup policy, applied by tag outside the kit',
+  );
+}
+
 /** The IAM5 finding cdk-nag raises for a grant on `<bucket>/<prefix>*`. */
 export function prefixGrantFinding(bucket: s3.IBucket, prefix: string): string {
   const resource = bucket.node.defaultChild;
@@ -67,5 +94,15 @@ export function acknowledgeNotificationsHandler(stack: Stack): void {
     handler,
     'AwsSolutions-L1',
     "aws-cdk-lib picks the notifications handler's Python runtime; it is a deploy-time custom resource, never on the request path",
-  );
+  );  for (const bucket of stack.node.findAll()) {
+    const policy = bucket.node.tryFindChild('Notifications')?.node.tryFindChild('HandlerPolicy');
+    if (policy) {
+      acknowledgeInPacks(
+        policy,
+        'IAMNoInlinePolicy',
+        COMPLIANCE,
+        "aws-cdk-lib attaches this policy (PutBucketNotification on one bucket) to its notifications handler's role; the kit cannot make it a managed policy",
+      );
+    }
+  }
 }

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { KitEncryption } from './kit-encryption.ts';
-import { acknowledge } from './nag.ts';
+import { acknowledge, acknowledgeInPacks } from './nag.ts';
 
 export interface SecureBucketProps {
   /**
@@ -87,7 +87,29 @@ export class SecureBucket extends Construct {
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: props.accessLogsBucket ? (props.accessLogsPrefix ?? `${id}/`) : undefined,
     });
+    acknowledgeInPacks(
+      this.bucket,
+      'S3BucketReplicationEnabled',
+      ['nist', 'hipaa'],
+      'The kit is single-region: cross-region replication doubles storage and needs a destination bucket and role in another region, which is the account\'s disaster-recovery design; add a replication rule to this bucket where required',
+    );
+    if (!props.versioned) {
+      acknowledgeInPacks(
+        this.bucket,
+        'S3BucketVersioningEnabled',
+        ['nist', 'hipaa'],
+        props.isAccessLogBucket
+          ? 'Access logs are written once by S3 log delivery and expire by lifecycle; nothing overwrites them'
+          : 'Uploads are inputs: overwriting a key is a new upload and a new task (reads are pinned to the event\'s eTag), and results, which are versioned, record what came from which upload',
+      );
+    }
     if (props.isAccessLogBucket) {
+      acknowledgeInPacks(
+        this.bucket,
+        'S3DefaultEncryptionKMS',
+        ['nist', 'hipaa'],
+        'S3 server access log delivery supports only SSE-S3 on its target bucket; the buckets whose access it logs use the stack key',
+      );
       acknowledge(
         this.bucket,
         'AwsSolutions-S1',

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TASK_TABLE } from '../../functions/shared/tasks/task-table.ts';
 import type { KitEncryption } from './kit-encryption.ts';
+import { acknowledgeTableBackups } from './nag.ts';
 
 export interface KitTaskTableProps {
   /**
@@ -37,6 +38,7 @@ export class KitTaskTable extends Construct {
       ...tableEncryption(props.encryption),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    acknowledgeTableBackups(this.table);
     for (const index of Object.values(TASK_TABLE.indexes)) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,

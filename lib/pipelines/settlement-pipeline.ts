@@ -15,7 +15,7 @@ import type { KitEncryption } from '../constructs/kit-encryption.ts';
 import { KitFunction, type KitArchitecture } from '../constructs/kit-function.ts';
 import type { KitNetwork } from '../constructs/kit-network.ts';
 import { tableEncryption } from '../constructs/task-table.ts';
-import { acknowledgeQueueTriggered } from '../constructs/nag.ts';
+import { acknowledgeQueueTriggered, acknowledgeTableBackups } from '../constructs/nag.ts';
 import { WorkQueue } from '../constructs/work-queue.ts';
 import { functionEntry, PROJECT_ROOT } from './paths.ts';
 import { QueuePipeline, type KitPipelineProps } from './queue-pipeline.ts';
@@ -105,7 +105,7 @@ function kitTable(
   { removalPolicy, encryption }: { removalPolicy: RemovalPolicy; encryption?: KitEncryption },
   sortKey?: { name: string },
 ): dynamodb.Table {
-  return new dynamodb.Table(scope, id, {
+  const table = new dynamodb.Table(scope, id, {
     partitionKey: { name: partitionKey.name, type: dynamodb.AttributeType.STRING },
     ...(sortKey ? { sortKey: { name: sortKey.name, type: dynamodb.AttributeType.STRING } } : {}),
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -114,6 +114,8 @@ function kitTable(
     deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
     removalPolicy,
   });
+  acknowledgeTableBackups(table);
+  return table;
 }
 
 export interface LeaderboardProps {

@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { VIDEO_ERROR_CODES } from '../../functions/video-capture/error-codes.ts';
 import { videoSettingsSchema } from '../../functions/video-capture/settings.ts';
-import { acknowledge, prefixGrantFinding } from '../constructs/nag.ts';
+import { acknowledge, acknowledgeInlinePolicies, prefixGrantFinding } from '../constructs/nag.ts';
 import { functionEntry, PROJECT_ROOT } from './paths.ts';
 import { type KitPipelineProps, QueuePipeline } from './queue-pipeline.ts';
 import type { VideoPipelineConfig } from './video-pipeline-config.ts';
@@ -87,6 +87,7 @@ export class VideoPipeline extends QueuePipeline<typeof videoSettingsSchema> {
       }),
     );
     this.reviewerRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.resultsBucket.bucketArn] }));
+    acknowledgeInlinePolicies(this.reviewerRole);
     // Quarantined copies and reports are SSE-KMS objects when the stack has a key.
     props.encryption?.grantUse(this.reviewerRole);
     for (const prefix of [quarantinePrefix, this.contract.outputPrefix]) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
-import { addKit, nagPacks } from '../../lib/app.ts';
+import { addKit, COMPLIANCE_PACKS, nagPacks } from '../../lib/app.ts';
 import { loadKitConfig, presetNames } from '../../lib/presets/index.ts';
 import { synthKit } from './synth.ts';
 
@@ -36,7 +36,33 @@ describe('cdk-nag AwsSolutions and Serverless (the packs every synth runs)', () 
   });
 });
 
+/** The shipped example of every switch on (README, "Security"). */
+const HARDENED = JSON.parse(readFileSync(join(import.meta.dirname, '../../hardened.json'), 'utf8')) as unknown;
+
+describe('cdk-nag with every switch on (hardened.json)', () => {
+  it.each(presetNames().flatMap((preset) => COMPLIANCE_PACKS.map((pack) => [preset, pack] as const)))(
+    'preset %s passes AwsSolutions, Serverless and %s',
+    (preset, compliance) => {
+      const { app, stack } = synthKit(preset, HARDENED, { nag: false });
+      for (const pack of nagPacks(app, compliance)) expect(pack.validateScope(stack).violations, pack.constructor.name).toEqual([]);
+    },
+  );
+
+  it('the NIST pack finds what the switches fix when they are off', () => {
+    const { app, stack } = synthKit('games', undefined, { nag: false });
+    const nist = nagPacks(app, 'nist').at(-1)!;
+    const rules = nist.validateScope(stack).violations.map((v) => v.ruleName);
+    expect(rules).toEqual(expect.arrayContaining(['NIST.800.53.R5-LambdaInsideVPC', 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', 'NIST.800.53.R5-CloudWatchAlarmAction']));
+  });
+});
+
 describe('synth', () => {
+  it('is deterministic with every switch on', () => {
+    const a = JSON.stringify(synthKit('all', HARDENED).template.toJSON());
+    const b = JSON.stringify(synthKit('all', HARDENED).template.toJSON());
+    expect(a).toBe(b);
+  });
+
   it.each(['all', 'entertainment', 'games'])('is deterministic for %s', (preset) => {
     const a = JSON.stringify(synthKit(preset).template.toJSON());
     const b = JSON.stringify(synthKit(preset).template.toJSON());
@@ -105,6 +131,24 @@ describe('bin/app.ts reports configuration errors', () => {
     const result = runApp({ config: file });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`Cannot read config file ${file}`);
+  });
+
+  it('names an unknown compliance pack and exits 1', () => {
+    const result = runApp({ preset: 'games', compliance: 'sox' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Unknown compliance pack 'sox' (choose one of: nist, hipaa)");
+  });
+
+  it('fails synth under the NIST pack without the switches, naming the finding', () => {
+    const result = runApp({ preset: 'games', compliance: 'nist' });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('NIST.800.53.R5-LambdaInsideVPC');
+  });
+
+  it('synthesizes hardened.json under the NIST pack', () => {
+    const result = runApp({ preset: 'games', compliance: 'nist', config: join(import.meta.dirname, '../../hardened.json') });
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.status).toBe(0);
   });
 
   it('synthesizes a valid preset', () => {
