@@ -53,6 +53,7 @@ export class KitEncryption extends Construct {
       this.key = this.createdKey;
       this.allowLogsService(this.createdKey);
       this.allowS3Notifications(this.createdKey);
+      this.allowEventBridgeDelivery(this.createdKey);
     } else {
       this.key = kms.Key.fromKeyArn(this, 'Key', props.kms);
     }
@@ -84,6 +85,22 @@ export class KitEncryption extends Construct {
       new iam.PolicyStatement({
         sid: 'S3NotificationsOfThisAccount',
         principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+  }
+
+  /**
+   * EventBridge delivers rule targets into the kit's encrypted queues and dead-letter queues (the
+   * leaderboard's queue, the inference index's DLQ): for this account's rules only.
+   */
+  private allowEventBridgeDelivery(key: kms.Key): void {
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgeRulesOfThisAccount',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },

@@ -85,10 +85,11 @@ describe('encryption: kms true', () => {
     }
   });
 
-  it('admits CloudWatch Logs and S3 notifications in the key policy for this account only', () => {
+  it('admits CloudWatch Logs, S3 notifications and EventBridge deliveries in the key policy for this account only', () => {
     const statements = resources(template, 'AWS::KMS::Key')[key.id]!.Properties.KeyPolicy.Statement as { Sid?: string; Condition?: unknown }[];
     expect(statements.find((s) => s.Sid === 'CloudWatchLogsOfThisAccount')?.Condition).toMatchObject({ ArnLike: { 'kms:EncryptionContext:aws:logs:arn': expect.anything() } });
     expect(statements.find((s) => s.Sid === 'S3NotificationsOfThisAccount')?.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+    expect(statements.find((s) => s.Sid === 'EventBridgeRulesOfThisAccount')?.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
     // The bucket is never named in the key policy: bucket → key → bucket would be a cycle CloudFormation cannot deploy.
     expect(JSON.stringify(statements)).not.toMatch(/Bucket[0-9A-F]{8}/);
   });
