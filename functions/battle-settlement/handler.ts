@@ -1,5 +1,6 @@
 import { createDynamoDbClient, createEventBridgeClient, createS3Client } from '../shared/aws-clients.ts';
 import { EnvName } from '../shared/env-names.ts';
+import { isPermanentError, OutcomeUnknownError } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
 import { createQueueWorkerHandler } from '../shared/queue-worker.ts';
 import { readObject } from '../shared/s3-io.ts';
@@ -46,14 +47,43 @@ export const handler = createQueueWorkerHandler({
     const task = { key: object.key, mark: object.sequencer ?? object.eTag ?? object.versionId ?? '' };
     // The event's time, not the clock: a retry of this task sends the identical transaction.
     const settledAt = object.eventTime ?? '';
-    const grant = await work.withinBudget(() => grantExactlyOnce(store, settlement, task, settledAt, { signal: work.signal }));
+    const { battleId } = settlement.document;
+    // Once the transaction may have been sent, running out of budget is no longer a verdict on the
+    // battle: the grant may have committed. The retry reads the outcome from the settlement record
+    // (its own record settles again) and finishes the document, so the task still ends succeeded.
+    let grantSent = false;
+    const grant = await retryOnBudget(
+      () =>
+        work.withinBudget(() => {
+          grantSent = true;
+          return grantExactlyOnce(store, settlement, task, settledAt, { signal: work.signal });
+        }),
+      () => grantSent,
+      `Battle ${battleId}: the time budget ran out during its grant; the retry reads the outcome from the settlement record`,
+    );
     const settled = withLedgerBalances(settlement.document, grant.balances);
     const document = grant.status === 'duplicate' ? asDuplicate(settled) : settled;
-    logger.info('Battle grant', { battleId: document.battleId, status: document.status, inputHash: document.inputHash });
-    await work.writeOutput(work.resultKey, `${serializeSettlement(document)}\n`, 'application/json');
-    await events?.publish(BATTLE_SETTLED, battleSettledDetail(document, work.source, work.resultKey));
+    logger.info('Battle grant', { battleId, status: document.status, inputHash: document.inputHash });
+    await retryOnBudget(
+      async () => {
+        await work.writeOutput(work.resultKey, `${serializeSettlement(document)}\n`, 'application/json');
+        await events?.publish(BATTLE_SETTLED, battleSettledDetail(document, work.source, work.resultKey));
+      },
+      () => true,
+      `Battle ${battleId}: granted, but the time budget ran out before settlement.json was written; the retry writes it`,
+    );
   },
 });
+
+/** The pipeline's timeout, turned into a retry once `committedMaybe()` says the grant may have gone through. */
+async function retryOnBudget<T>(work: () => Promise<T>, committedMaybe: () => boolean, message: string): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isPermanentError(error) && error.code === BattleErrorCode.BATTLE_PROCESSING_TIMEOUT && committedMaybe()) throw new OutcomeUnknownError(message, { cause: error });
+    throw error;
+  }
+}
 
 function requiredEnv(name: string): string {
   const value = process.env[name];

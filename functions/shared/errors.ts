@@ -61,6 +61,15 @@ export function isPermanentError(error: unknown): error is PermanentError {
 }
 
 /**
+ * Work that may already have taken effect (a transaction sent, its answer lost to the budget):
+ * only a retry can tell what happened, so the worker retries it even past the object's budget,
+ * where any other error becomes the pipeline's timeout.
+ */
+export class OutcomeUnknownError extends Error {
+  override readonly name = 'OutcomeUnknownError';
+}
+
+/**
  * The object is no longer the version its event announced (eTag or version id mismatch, or the
  * version is gone). Not a failure: the newer upload is its own task.
  */

@@ -7,7 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createSqsClient } from './aws-clients.ts';
-import { isPermanentError, isSupersededError, PermanentError, SharedErrorCode, type FailureRecord, type SourceIdentity } from './errors.ts';
+import { isPermanentError, isSupersededError, OutcomeUnknownError, PermanentError, SharedErrorCode, type FailureRecord, type SourceIdentity } from './errors.ts';
 import { compareSequencers } from './keys.ts';
 import { logger } from './logger.ts';
 import { failureKeyOf, outputFolderOf, resultKeyOf } from './pipeline-contract.ts';
@@ -235,7 +235,7 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
         logSuperseded(error.message, began, log);
         return;
       }
-      if (budget.expired && !isPermanentError(error)) error = overBudget();
+      if (budget.expired && !isPermanentError(error) && !(error instanceof OutcomeUnknownError)) error = overBudget();
       if (!isPermanentError(error)) {
         logger.error('Task failed; the message will be retried', { outcome: 'retrying', error, durationMs: Date.now() - began, ...log });
         const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
