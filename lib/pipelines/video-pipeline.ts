@@ -1,5 +1,6 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { VIDEO_ERROR_CODES } from '../../functions/video-capture/error-codes.ts';
@@ -93,6 +94,26 @@ export class VideoPipeline extends QueuePipeline<typeof videoSettingsSchema> {
     for (const prefix of [quarantinePrefix, this.contract.outputPrefix]) {
       acknowledge(this.reviewerRole, prefixGrantFinding(props.resultsBucket, prefix), `Reviewers read only under '${prefix}' of the results bucket`);
     }
+    if (config.quarantine.enabled) this.denyQuarantineReadsToOthers(props.resultsBucket, quarantinePrefix);
     new CfnOutput(this, 'ReviewerRoleArn', { value: this.reviewerRole.roleArn, description: 'Assume to read quarantined videos and video reports' });
+  }
+
+  /**
+   * Blocked uploads are evidence nobody but reviewers should open: the bucket policy denies reading
+   * the quarantine prefix to every other principal of the account, however broad its own S3 grants
+   * (an administrator can still change the policy, which CloudTrail records).
+   */
+  private denyQuarantineReadsToOthers(resultsBucket: s3.IBucket, quarantinePrefix: string): void {
+    const result = resultsBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'QuarantineReadableByReviewersOnly',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [resultsBucket.arnForObjects(`${quarantinePrefix}*`)],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.reviewerRole.roleArn } },
+      }),
+    );
+    if (!result.statementAdded) throw new Error(`VideoPipeline: cannot restrict '${quarantinePrefix}' on an imported results bucket; pass a bucket defined in this app`);
   }
 }

@@ -80,6 +80,18 @@ describe('video pipeline infrastructure', () => {
     expect(reads.sort()).toEqual(['StorageIngest/videos/*', 'StorageResults/failures/videos/*', 'StorageResults/video/*']);
   });
 
+  it('the results bucket policy denies reading quarantine/ to everyone but the reviewer role', () => {
+    const { template } = synthKit('education');
+    const reviewer = Object.keys(resources(template, 'AWS::IAM::Role')).find((id) => id.startsWith('VideoPipelineReviewerRole'))!;
+    const policies = Object.values(resources(template, 'AWS::S3::BucketPolicy'));
+    const deny = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, any>>).find((s) => s.Sid === 'QuarantineReadableByReviewersOnly')!;
+    expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: ['s3:GetObject', 's3:GetObjectVersion'] });
+    expect(arnPaths(deny.Resource)).toEqual(['StorageResults/quarantine/*']);
+    expect(deny.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [reviewer, 'Arn'] } } });
+    const off = synthKit('education', { pipelines: { video: { quarantine: { enabled: false } } } }).template;
+    expect(JSON.stringify(resources(off, 'AWS::S3::BucketPolicy'))).not.toContain('QuarantineReadableByReviewersOnly');
+  });
+
   it('no tagging grant when tagging is off; no quarantine grant when quarantine is off', () => {
     const noTag = synthKit('film', { pipelines: { video: { quarantine: { tagOriginal: false } } } }).template;
     expect(statementFor(noTag, 's3:PutObjectTagging')).toEqual([]);
