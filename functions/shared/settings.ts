@@ -40,22 +40,29 @@ export function loadSettings<T extends z.ZodType>(pipelineSchema: T, env: NodeJS
   } catch (error) {
     throw new Error(`Invalid handler environment: ${(error as Error).message}`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(env[EnvName.PIPELINE_SETTINGS] ?? '');
-  } catch {
-    throw new Error(`Invalid handler environment: ${EnvName.PIPELINE_SETTINGS} is not JSON`);
-  }
-  const pipeline = pipelineSchema.safeParse(raw);
-  if (!pipeline.success) {
-    throw new Error(`Invalid ${EnvName.PIPELINE_SETTINGS}: ${z.prettifyError(pipeline.error)}`);
-  }
+  const pipeline = loadJsonSetting(EnvName.PIPELINE_SETTINGS, pipelineSchema, env);
   const workQueueUrl = worker.data[EnvName.WORK_QUEUE_URL];
   return {
     contract,
     resultsBucket: worker.data[EnvName.RESULTS_BUCKET],
     timeBudgetMs: worker.data[EnvName.TIME_BUDGET_MS],
     ...(workQueueUrl ? { workQueueUrl } : {}),
-    pipeline: pipeline.data,
+    pipeline,
   };
+}
+
+/**
+ * One JSON environment variable parsed by its schema, at load: a missing, non-JSON or invalid
+ * value fails the cold start with one message naming the variable (and the field).
+ */
+export function loadJsonSetting<T extends z.ZodType>(name: string, schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(env[name] ?? '');
+  } catch {
+    throw new Error(`Invalid handler environment: ${name} is not JSON`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new Error(`Invalid ${name}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadJsonSetting } from '../shared/settings.ts';
 
 /** The task API function's settings: one JSON value in its environment, read once at load. */
 export const TASK_API_SETTINGS_ENV = 'TASK_API_SETTINGS';
@@ -22,13 +23,5 @@ export const taskApiSettingsSchema = z.strictObject({
 export type TaskApiSettings = z.infer<typeof taskApiSettingsSchema>;
 
 export function loadTaskApiSettings(env: NodeJS.ProcessEnv = process.env): TaskApiSettings {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(env[TASK_API_SETTINGS_ENV] ?? '');
-  } catch {
-    throw new Error(`Invalid handler environment: ${TASK_API_SETTINGS_ENV} is not JSON`);
-  }
-  const parsed = taskApiSettingsSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`Invalid ${TASK_API_SETTINGS_ENV}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return loadJsonSetting(TASK_API_SETTINGS_ENV, taskApiSettingsSchema, env);
 }

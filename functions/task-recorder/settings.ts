@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadJsonSetting } from '../shared/settings.ts';
 
 /** The dead-letter recorder's settings: one JSON value in its environment, read once at load. */
 export const RECORDER_SETTINGS_ENV = 'TASK_RECORDER_SETTINGS';
@@ -12,13 +13,5 @@ export const recorderSettingsSchema = z.strictObject({
 export type RecorderSettings = z.infer<typeof recorderSettingsSchema>;
 
 export function loadRecorderSettings(env: NodeJS.ProcessEnv = process.env): RecorderSettings {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(env[RECORDER_SETTINGS_ENV] ?? '');
-  } catch {
-    throw new Error(`Invalid handler environment: ${RECORDER_SETTINGS_ENV} is not JSON`);
-  }
-  const parsed = recorderSettingsSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`Invalid ${RECORDER_SETTINGS_ENV}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return loadJsonSetting(RECORDER_SETTINGS_ENV, recorderSettingsSchema, env);
 }
