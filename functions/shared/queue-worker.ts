@@ -14,11 +14,15 @@ import { failureKeyOf, outputFolderOf, resultKeyOf } from './pipeline-contract.t
 import { isMalformedEventError, objectsFromMessageBody, type S3ObjectRef } from './s3-event.ts';
 import { assertStillCurrent, deleteObject, readJsonIfExists, writeJson, writeObject } from './s3-io.ts';
 import type { WorkerSettings } from './settings.ts';
-import type { RunOutcome } from './tasks/task-tracking.ts';
+import type { AttemptCharge, RunOutcome } from './tasks/task-tracking.ts';
 import { tasksFromEnvironment } from './tasks/tasks-from-environment.ts';
 import { budgetReserveMs, startBudget, withinBudget } from './time-budget.ts';
 
-/** How a task ended, as logged on its `outcome` line (the local runtime reads `superseded` from it). */
+/**
+ * How a task's attempt ended, as logged on its `outcome` line: the local runtime reads `superseded`
+ * from it, and the stack's metric filters (lib/constructs/monitoring-metrics.ts) count outcomes and
+ * sum `durationMs` and `costUsd` from it.
+ */
 export type TaskOutcome = 'succeeded' | 'failed' | 'superseded' | 'retrying' | 'deferred' | 'skipped';
 
 /** What the worker hands `processObject` for one object: its budget, its layout, guarded writes. */
@@ -50,13 +54,14 @@ export interface ObjectWork {
 
 /**
  * Where each object's attempt is recorded (the task table: TaskTracking of functions/shared/tasks
- * fits). `begin` may answer `skip` for a task that must not run (already terminal, or stopped).
+ * fits). `begin` may answer `skip` for a task that must not run (already terminal, or stopped);
+ * `end` may answer what the attempt was billed, which goes onto the attempt's outcome line.
  */
 export interface TaskHooks {
   begin(
     object: S3ObjectRef,
     delivery: { readonly requestId: string; readonly receiveCount: number },
-  ): Promise<{ end(outcome: RunOutcome): Promise<void> } | { readonly skip: string; readonly taskId: string }>;
+  ): Promise<{ end(outcome: RunOutcome): Promise<AttemptCharge | undefined | void> } | { readonly skip: string; readonly taskId: string }>;
 }
 
 export interface QueueWorkerOptions {
@@ -226,28 +231,32 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
       } else if (failure !== 'none') {
         await deleteObject(s3, resultsBucket, failureKey);
       }
-      await run.end({ state: 'succeeded', resultKey });
-      logger.info('Task succeeded', { outcome: 'succeeded', durationMs: Date.now() - began, ...log });
+      const charge = await run.end({ state: 'succeeded', resultKey });
+      logger.info('Task succeeded', { outcome: 'succeeded', durationMs: Date.now() - began, ...charge, ...log });
     } catch (caught) {
       let error = caught;
       if (isSupersededError(error)) {
-        await run.end({ state: 'superseded' });
-        logSuperseded(error.message, began, log);
+        const charge = await run.end({ state: 'superseded' });
+        logSuperseded(error.message, began, { ...charge, ...log });
         return;
       }
       if (budget.expired && !isPermanentError(error) && !(error instanceof OutcomeUnknownError)) error = overBudget();
       if (!isPermanentError(error)) {
-        logger.error('Task failed; the message will be retried', { outcome: 'retrying', error, durationMs: Date.now() - began, ...log });
+        const durationMs = Date.now() - began;
         const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
-        await run.end({ state: 'retrying', error: { code: name, message } }).catch((end: unknown) => logger.error('Recording the retry failed', { error: end }));
+        const charge = await run.end({ state: 'retrying', error: { code: name, message } }).catch((end: unknown) => void logger.error('Recording the retry failed', { error: end }));
+        logger.error('Task failed; the message will be retried', { outcome: 'retrying', error, durationMs, ...charge, ...log });
         throw error;
       }
-      const ended = await recordFailure(object, source, error, { resultKey, failureKey, began, log });
-      await run.end(
-        ended === 'failed'
-          ? { state: 'failed', failure: { code: error.code, message: error.message, details: error.details, recordKey: failureKey } }
-          : { state: 'superseded' },
-      );
+      const ended = await recordFailure(object, source, error, { resultKey, failureKey });
+      const durationMs = Date.now() - began;
+      if (ended === 'failed') {
+        const charge = await run.end({ state: 'failed', failure: { code: error.code, message: error.message, details: error.details, recordKey: failureKey } });
+        logger.warn('Task rejected its input', { outcome: 'failed', code: error.code, reason: error.message, durationMs, ...charge, ...log });
+      } else {
+        const charge = await run.end({ state: 'superseded' });
+        logSuperseded(ended.superseded, began, { ...charge, ...log });
+      }
     } finally {
       budget.dispose();
       if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -258,8 +267,8 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
     object: S3ObjectRef,
     source: SourceIdentity,
     error: PermanentError,
-    at: { resultKey: string; failureKey: string; began: number; log: Record<string, unknown> },
-  ): Promise<'failed' | 'superseded'> {
+    at: { resultKey: string; failureKey: string },
+  ): Promise<'failed' | { readonly superseded: string }> {
     if (!declared.has(error.code)) {
       logger.warn(`Error code ${error.code} is not declared in the '${contract.id}' pipeline contract`, { code: error.code });
     }
@@ -267,17 +276,11 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
     try {
       await assertStillCurrent(s3, object);
     } catch (check) {
-      if (isSupersededError(check)) {
-        logSuperseded(check.message, at.began, at.log);
-        return 'superseded';
-      }
+      if (isSupersededError(check)) return { superseded: check.message };
       throw check;
     }
     const result = await storedOrder(at.resultKey, object);
-    if (result === 'newer') {
-      logSuperseded('A newer upload of this key already has a result', at.began, at.log);
-      return 'superseded';
-    }
+    if (result === 'newer') return { superseded: 'A newer upload of this key already has a result' };
     const record: FailureRecord = {
       input: source,
       pipeline: contract.id,
@@ -288,7 +291,6 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
     };
     await writeJson(s3, resultsBucket, at.failureKey, record);
     if (result !== 'none') await deleteObject(s3, resultsBucket, at.resultKey);
-    logger.warn('Task rejected its input', { outcome: 'failed', code: error.code, reason: error.message, durationMs: Date.now() - at.began, ...at.log });
     return 'failed';
   }
 

@@ -30,7 +30,8 @@ async function recordMessage(record: SQSRecord): Promise<void> {
     const existing = await ledger.get(task.taskId);
     const recorded = await ledger.markDeadLettered(task, { error: deadLetterError(existing), retryMessage });
     if (recorded) {
-      logger.warn('Task dead-lettered', { attempts: existing?.attemptCount ?? 0 });
+      // `outcome` and `pipeline` are what the stack's metric filter counts as a dead-lettered task.
+      logger.warn('Task dead-lettered', { outcome: 'dead-lettered', attempts: existing?.attemptCount ?? 0 });
       const current = await ledger.get(task.taskId);
       if (current) await events?.publishTask(current);
     } else {

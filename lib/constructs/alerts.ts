@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import { acknowledgeInPacks } from './nag.ts';
 
 /**
  * Where the kit's alarms notify (config `alerts`). Either an existing SNS topic — the usual case in
@@ -68,7 +69,13 @@ export class KitAlerts extends Construct {
         masterKey: this.key,
         enforceSSL: true,
       });
-      topic.addSubscription(new subscriptions.EmailSubscription(email!));
+      const subscription = topic.addSubscription(new subscriptions.EmailSubscription(email!));
+      acknowledgeInPacks(
+        subscription,
+        'SNSRedrivePolicy',
+        ['serverless'],
+        "An email subscription's undeliverable notifications (a bounced or unconfirmed address) would wait in a queue nobody reads: the alarm that sent them stays in its state in CloudWatch, and SNS counts the failures in the topic's NumberOfNotificationsFailed",
+      );
       this.topic = topic;
     }
     this.action = new cwActions.SnsAction(this.topic);

@@ -12,12 +12,20 @@ export type RunOutcome =
   | { readonly state: 'superseded' }
   | { readonly state: 'retrying'; readonly error: TaskError };
 
+/** What one attempt was billed, as recorded in the task table (the worker logs it for the kit's metrics). */
+export interface AttemptCharge {
+  readonly billedDurationMs: number;
+  /** Estimated cost of the attempt in USD: compute and the requests around it. */
+  readonly costUsd: number;
+}
+
 /** One attempt of one task, from the worker's side. */
 export interface TaskRun {
   readonly taskId: string;
   /** 1-based; the message's receive count when the task table is off. */
   readonly attempt: number;
-  end(outcome: RunOutcome): Promise<void>;
+  /** Records the outcome; answers the attempt's charge, or undefined with the task table off. */
+  end(outcome: RunOutcome): Promise<AttemptCharge | undefined>;
 }
 
 export interface TaskTrackingOptions {
@@ -76,7 +84,7 @@ export class TaskTracking {
       taskId,
       attempt,
       end: async (outcome) => {
-        if (!ledger) return;
+        if (!ledger) return undefined;
         const endedAt = this.now();
         // Lambda bills each invocation by the millisecond; a batch's records share it, so each task is billed its own share.
         const billedDurationMs = Math.max(1, Math.ceil(endedAt - startedAt));
@@ -104,6 +112,7 @@ export class TaskTracking {
           const record = await ledger.get(taskId);
           if (record) await events.publishTask(record);
         }
+        return { billedDurationMs, costUsd: cost.usd };
       },
     };
   }
