@@ -88,7 +88,7 @@ function taskApiSection({ api, handler }: NonNullable<KitDashboardProps['taskApi
   return [
     heading('### Task API'),
     new cloudwatch.Row(
-      graph('Requests and errors', [api.metricCount({ period: PERIOD, label: 'requests' })], {
+      graph('Requests and errors', [api.metricCount({ period: PERIOD, statistic: 'Sum', label: 'requests' })], {
         right: [api.metricClientError({ period: PERIOD, label: '4xx' }), api.metricServerError({ period: PERIOD, label: '5xx' })],
         width: 8,
       }),
