@@ -6,7 +6,7 @@ import type { QueuePipeline } from '../pipelines/queue-pipeline.ts';
 import type { KitAlerts } from './alerts.ts';
 import { DeadLetterRecorder } from './dead-letter-recorder.ts';
 import type { KitFunction } from './kit-function.ts';
-import { asyncDeadLetterAlarm, functionErrorsAlarm, functionThrottlesAlarm, taskFailureAlarm } from './monitoring-alarms.ts';
+import { asyncDeadLetterAlarm, deadLetteredTasksAlarm, functionErrorsAlarm, functionThrottlesAlarm, taskFailureAlarm } from './monitoring-alarms.ts';
 import { KitDashboard } from './monitoring-dashboard.ts';
 import { PipelineTaskMetrics } from './monitoring-metrics.ts';
 import { TaskApi } from './task-api.ts';
@@ -51,7 +51,8 @@ export interface KitMonitoringProps {
  * - task metrics per pipeline from metric filters on the worker's (and the recorder's) logs,
  *   created when something reads them (alerts or the dashboard): custom metrics are billed;
  * - with `alerts`: Errors and Throttles alarms on every KitFunction, a task failure-rate alarm per
- *   pipeline, all notifying on alarm and on recovery. The work queues' dead-letter alarms get
+ *   pipeline and one on its first dead-lettered task (the recorder drains the DLQ faster than the
+ *   queue's depth alarm samples it), all notifying on alarm and on recovery. The work queues' dead-letter alarms get
  *   the same action from their pipelines; a function's own dead-letter queue (failed async
  *   invocations) gets its alarm here, with or without alerts, like every DLQ of the kit;
  * - with `dashboard`: one dashboard named after the stack.
@@ -65,6 +66,8 @@ export class KitMonitoring extends Construct {
   public readonly taskMetrics = new Map<string, PipelineTaskMetrics>();
   /** Task failure-rate alarms by pipeline id (with alerts). */
   public readonly taskFailureAlarms = new Map<string, cloudwatch.Alarm>();
+  /** Alarms on the first dead-lettered task, by pipeline id (with alerts and a dead-letter recorder). */
+  public readonly deadLetteredAlarms = new Map<string, cloudwatch.Alarm>();
   public readonly dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: KitMonitoringProps) {
@@ -111,6 +114,11 @@ export class KitMonitoring extends Construct {
         });
         notify(alarm);
         this.taskFailureAlarms.set(pipelineId, alarm);
+        if (metrics.countsDeadLetters) {
+          const deadLettered = deadLetteredTasksAlarm(this, `${metrics.node.id}DeadLettered`, metrics);
+          notify(deadLettered);
+          this.deadLetteredAlarms.set(pipelineId, deadLettered);
+        }
       }
     }
 

@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { KitFunction } from './kit-function.ts';
-import type { PipelineTaskMetrics } from './monitoring-metrics.ts';
+import { TaskMetricName, type PipelineTaskMetrics } from './monitoring-metrics.ts';
 
 /** The window of the function alarms: short enough to page while it matters, long enough to sum a burst. */
 export const FUNCTION_ALARM_PERIOD = Duration.minutes(5);
@@ -59,6 +59,22 @@ export function taskFailureAlarm(scope: Construct, id: string, metrics: Pipeline
     metric: metrics.failureRate({ period: options.period, minTasks: options.minTasks }),
     threshold: options.ratePercent,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}
+
+/**
+ * A pipeline's dead-lettered tasks, from the recorder's log: the first one alarms. The recorder
+ * drains the pipeline's DLQ into the task table within a second, so the queue's own depth alarm
+ * (a per-minute sample of visible messages) rarely sees a message; this one counts each.
+ */
+export function deadLetteredTasksAlarm(scope: Construct, id: string, metrics: PipelineTaskMetrics): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, id, {
+    alarmDescription: `serverless-media-kit pipeline '${metrics.pipelineId}': tasks were dead-lettered, every retry failed (media-kit tasks list --state dead-lettered; retry or redrive from the task API)`,
+    metric: metrics.metric(TaskMetricName.DEAD_LETTERED, { period: Duration.minutes(1), statistic: 'Sum' }),
+    threshold: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     evaluationPeriods: 1,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });

@@ -52,8 +52,8 @@ describe('monitoring: alarms with alerts', () => {
 
   it('gives every alarm in the stack an alarm action and an OK action on the alerts topic', () => {
     const all = Object.entries(alarms(template));
-    // 5 work-queue DLQs + the indexer's DLQ + Errors and Throttles of 8 functions + 4 pipelines' failure rates.
-    expect(all).toHaveLength(5 + 1 + 2 * 8 + 4);
+    // 5 work-queue DLQs + the indexer's DLQ + Errors and Throttles of 8 functions + 4 pipelines' failure rates and dead letters.
+    expect(all).toHaveLength(5 + 1 + 2 * 8 + 4 * 2);
     for (const [id, alarm] of all) {
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.OKActions, id).toEqual([{ Ref: topicId }]);
@@ -106,6 +106,15 @@ describe('monitoring: alarms with alerts', () => {
     }
   });
 
+  it('alarms on the first dead-lettered task of each pipeline, counted from the recorder\'s log (it drains the DLQ faster than its depth is sampled)', () => {
+    const deadLettered = Object.values(alarms(template)).filter((a) => a.Properties.MetricName === TaskMetricName.DEAD_LETTERED);
+    expect(deadLettered.map((a) => a.Properties.Namespace).sort()).toEqual(PIPELINES.map((id) => `MediaKit/MediaKit-all/${id}`).sort());
+    for (const alarm of deadLettered) {
+      expect(alarm.Properties).toMatchObject({ Statistic: 'Sum', Period: 60, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1 });
+    }
+    expect([...stack.monitoring.deadLetteredAlarms.keys()].sort()).toEqual([...PIPELINES].sort());
+  });
+
   it('takes the rate, window and minimum volume from config, and leaves dead letters out without a task table', () => {
     const { template: custom } = synthKit('all', { ...ALERTS, tasks: { enabled: false }, monitoring: { taskFailureRatePercent: 12.5, evaluationMinutes: 15, minTasks: 3 } });
     const failures = taskFailureAlarms(custom);
@@ -118,6 +127,8 @@ describe('monitoring: alarms with alerts', () => {
       expect(expressions.join(' ')).not.toContain('deadLettered');
       for (const m of alarm.Metrics.filter((m: any) => m.MetricStat)) expect(m.MetricStat.Period).toBe(900);
     }
+    expect(Object.values(alarms(custom)).filter((a) => a.Properties.MetricName === TaskMetricName.DEAD_LETTERED)).toEqual([]);
+    custom.resourceCountIs('AWS::Logs::MetricFilter', PIPELINES.length * 4);
   });
 });
 
