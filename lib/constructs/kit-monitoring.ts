@@ -52,9 +52,10 @@ export interface KitMonitoringProps {
  *   created when something reads them (alerts or the dashboard): custom metrics are billed;
  * - with `alerts`: Errors and Throttles alarms on every KitFunction, a task failure-rate alarm per
  *   pipeline and one on its first dead-lettered task (the recorder drains the DLQ faster than the
- *   queue's depth alarm samples it), all notifying on alarm and on recovery. The work queues' dead-letter alarms get
- *   the same action from their pipelines; a function's own dead-letter queue (failed async
- *   invocations) gets its alarm here, with or without alerts, like every DLQ of the kit;
+ *   queue's depth alarm samples it), all notifying on alarm and on recovery. The work queues'
+ *   dead-letter alarms get the same action from their pipelines; a function's own dead-letter
+ *   queue (failed async invocations) gets its alarm here, with or without alerts, like every DLQ
+ *   of the kit;
  * - with `dashboard`: one dashboard named after the stack.
  */
 export class KitMonitoring extends Construct {
@@ -75,7 +76,8 @@ export class KitMonitoring extends Construct {
     const config = monitoringConfigSchema.parse(props.config);
     const { alerts } = props;
     const stack = Stack.of(this);
-    this.deadLetterAlarms = stack.node.findAll().filter((c): c is WorkQueue => c instanceof WorkQueue).map((q) => q.deadLetterAlarm);
+    const workQueues = stack.node.findAll().filter((c): c is WorkQueue => c instanceof WorkQueue);
+    this.deadLetterAlarms = workQueues.map((q) => q.deadLetterAlarm);
     const recorder = props.functions.find((fn) => fn.node.scope instanceof DeadLetterRecorder);
     const period = Duration.minutes(config.evaluationMinutes);
     const notify = (alarm: cloudwatch.Alarm) => {
@@ -84,7 +86,7 @@ export class KitMonitoring extends Construct {
     };
 
     // A dead-letter queue of a function's own (not a WorkQueue's, whose alarm exists already).
-    const workQueueDeadLetters = new Set(stack.node.findAll().filter((c): c is WorkQueue => c instanceof WorkQueue).map((q) => q.deadLetterQueue.node.path));
+    const workQueueDeadLetters = new Set(workQueues.map((q) => q.deadLetterQueue.node.path));
     for (const fn of props.functions) {
       const queue = fn.function.deadLetterQueue;
       if (queue && !workQueueDeadLetters.has(queue.node.path)) notify(asyncDeadLetterAlarm(this, `${alarmId(fn)}DeadLetters`, fn, queue));
