@@ -246,8 +246,12 @@ function sectionsOf(widgets: ReturnType<typeof dashboardWidgets>): ReturnType<ty
 }
 
 describe('monitoring: cdk-nag', () => {
-  it.each([ALERTS.alerts, { topicArn: 'arn:aws:sns:eu-west-1:123456789012:on-call' }])('keeps AwsSolutions and Serverless clean with alerts %j and the dashboard', (alerts) => {
-    const { stack } = synthKit('all', { alerts, monitoring: { dashboard: true } });
+  it.each([
+    { alerts: ALERTS.alerts },
+    { alerts: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:on-call' } },
+    { ...ALERTS, encryption: { kms: true } },
+  ])('keeps AwsSolutions and Serverless clean with %j and the dashboard', (override) => {
+    const { stack } = synthKit('all', { ...override, monitoring: { dashboard: true } });
     for (const pack of nagPacks(new App())) expect(pack.validateScope(stack).violations, pack.readPackName).toEqual([]);
   });
 });
