@@ -25,6 +25,8 @@ export function startDevConsole(runtime: LocalRuntime, taskApiUrl: () => string 
       const task = await runtime.upload(route, file.name, file.bytes, file.contentType);
       return { bucket: task.bucket, key: task.key };
     },
+    // Every attempt names its invocation's request id; the runtime keeps each invocation's lines.
+    logs: (requestId) => runtime.tasks.invocation(requestId)?.logs,
     port,
     onError: (error) => process.stderr.write(`console: ${error.message}\n`),
   });

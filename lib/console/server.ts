@@ -7,6 +7,7 @@ import { TASK_ID_PATTERN } from '../../functions/shared/tasks/task-id.ts';
 import type { TaskRecord } from '../../functions/shared/tasks/task-record.ts';
 import { TaskApiClient, type TaskApiTarget } from '../local/cli/task-api-client.ts';
 import { LOOPBACK } from '../local/emulators/loopback.ts';
+import { attemptLogs, type InvocationLogReader } from './attempt-logs.ts';
 import { resultLocation, type ConsolePipeline } from './console-pipelines.ts';
 import { ConsoleError, ConsoleErrorCode, readBody, SECURITY_HEADERS, sendError, sendJson } from './http-io.ts';
 import { refusal } from './loopback-guard.ts';
@@ -23,6 +24,11 @@ export interface ConsoleOptions {
   readonly pipelines: readonly ConsolePipeline[];
   /** Stores a dropped file under its pipeline's ingest prefix (the runtime's own upload). */
   readonly upload: (file: ConsoleUpload) => Promise<UploadedObject>;
+  /**
+   * The captured log lines of an invocation by its request id (the local runtime's). Without it
+   * the detail says that this console has no logs to show.
+   */
+  readonly logs?: InvocationLogReader;
   readonly host?: typeof LOOPBACK;
   /** 0 (the default) picks a free port. */
   readonly port?: number;
@@ -78,6 +84,12 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       return;
     }
 
+    const logsRoute = path.match(/^\/console\/api\/tasks\/([^/]+)\/logs$/);
+    if (logsRoute) {
+      if (method !== 'GET') throw new ConsoleError(405, ConsoleErrorCode.METHOD_NOT_ALLOWED, `${method} is not allowed on ${path} (allowed: GET)`);
+      sendJson(response, 200, await logsOf(logsRoute[1]!));
+      return;
+    }
     const tasksRoute = path.match(/^\/console\/api\/tasks(?:\/([^/]+)(?:\/(retry|stop))?)?$/);
     if (tasksRoute) {
       const [, id, action] = tasksRoute;
@@ -125,12 +137,24 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     throw new ConsoleError(404, ConsoleErrorCode.NOT_FOUND, `No route ${method} ${path}`);
   }
 
-  async function resultOf(taskId: string): Promise<unknown> {
-    if (!TASK_ID_PATTERN.test(taskId)) throw new ConsoleError(400, ConsoleErrorCode.BAD_REQUEST, 'result needs ?task= a task id');
+  async function taskOf(taskId: string): Promise<TaskRecord> {
     const { status, body } = await api().request<{ task: TaskRecord }>('GET', `/tasks/${taskId}`);
     if (status === 404) throw new ConsoleError(404, ConsoleErrorCode.NOT_FOUND, `No task ${taskId}`);
     if (status !== 200) throw new ConsoleError(502, ConsoleErrorCode.UPSTREAM, `The task API answered ${status}: ${JSON.stringify(body)}`);
-    const task = (body as { task: TaskRecord }).task;
+    return (body as { task: TaskRecord }).task;
+  }
+
+  /** Each attempt's log lines, from the invocation its request id names. */
+  async function logsOf(taskId: string): Promise<unknown> {
+    if (!TASK_ID_PATTERN.test(taskId)) throw new ConsoleError(404, ConsoleErrorCode.NOT_FOUND, `No task ${taskId}`);
+    const task = await taskOf(taskId);
+    if (!options.logs) return { taskId, source: 'none', attempts: [] };
+    return { taskId, source: 'runtime', attempts: attemptLogs(task, options.logs) };
+  }
+
+  async function resultOf(taskId: string): Promise<unknown> {
+    if (!TASK_ID_PATTERN.test(taskId)) throw new ConsoleError(400, ConsoleErrorCode.BAD_REQUEST, 'result needs ?task= a task id');
+    const task = await taskOf(taskId);
     const pipeline = pipelines.get(task.pipeline);
     if (!pipeline) throw new ConsoleError(404, ConsoleErrorCode.NOT_FOUND, `Task ${taskId} is of pipeline ${task.pipeline}, which the console does not know`);
     const location = resultLocation(pipeline, task);

@@ -9,6 +9,7 @@ import {
   filterTasks,
   formatBytes,
   formatDuration,
+  formatGrant,
   formatUsd,
   gbSecondsSeries,
   mediaPathUrl,
@@ -161,6 +162,7 @@ async function renderDetail() {
   if (token !== renderToken) return;
   state.tasks = mergeTasks(state.tasks, [task]);
   const pipelineView = el('section', { class: 'pipeline-view', 'data-pipeline': task.pipeline }, el('p', { class: 'hint' }, 'loading the result…'));
+  const logsView = el('section', { class: 'logs', id: 'logs' }, el('h3', {}, 'Logs'), el('p', { class: 'hint' }, 'loading the logs…'));
   panel.replaceChildren(
     el(
       'header',
@@ -184,9 +186,11 @@ async function renderDetail() {
     actions(task),
     timeline(task),
     attemptsTable(task),
+    logsView,
     ...(task.failure ? [failure(task.failure)] : []),
     pipelineView,
   );
+  fillLogs(logsView, task);
   fillPipelineView(pipelineView, task);
 }
 
@@ -271,6 +275,31 @@ function attemptsTable(task) {
   );
 }
 
+/** Each attempt's log lines, as text: a line is never parsed as markup, whatever it holds. */
+async function fillLogs(holder, task) {
+  let answer;
+  try {
+    answer = await api(`/console/api/tasks/${encodeURIComponent(task.taskId)}/logs`);
+  } catch (error) {
+    holder.replaceChildren(el('h3', {}, 'Logs'), el('p', { class: 'hint' }, `${error.code}: ${error.message}`));
+    return;
+  }
+  if (!holder.isConnected) return;
+  const attempts = answer.attempts.map((a) =>
+    el(
+      'details',
+      { class: 'attempt-log', 'data-attempt': a.attempt, open: true },
+      el('summary', {}, `attempt ${a.attempt} — request ${a.requestId} — ${a.kept ? `${a.lines.length} lines` : 'not kept by this runtime'}${a.otherTasksLines > 0 ? ` (${a.otherTasksLines} lines of other tasks in its batch left out)` : ''}`),
+      el('pre', { class: 'log-lines' }, ...a.lines.map((line) => el('div', { class: `log-line stream-${line.stream}` }, line.text))),
+    ),
+  );
+  holder.replaceChildren(
+    el('h3', {}, 'Logs'),
+    ...(answer.source === 'none' ? [el('p', { class: 'hint' }, 'This console reads no logs (it is not attached to a runtime).')] : []),
+    ...(attempts.length > 0 ? attempts : [el('p', { class: 'hint' }, 'No attempt has run yet.')]),
+  );
+}
+
 function failure(record) {
   return el(
     'section',
@@ -294,10 +323,11 @@ async function fillPipelineView(holder, task) {
   if (!holder.isConnected) return;
   const doc = result.document;
   const views = { image: imageView, video: videoView, settlement: settlementView, inference: inferenceView };
-  const view = result.kind === 'result' ? views[task.pipeline] : undefined;
+  // Every view draws its pipeline's result document; settlement's also draws a rejection's failure record.
+  const view = result.kind === 'result' || task.pipeline === 'settlement' ? views[task.pipeline] : undefined;
   let drawn;
   try {
-    drawn = view ? await view(doc, task) : result.kind === 'failure' && task.pipeline === 'settlement' ? await settlementView(doc, task) : undefined;
+    drawn = view ? await view(doc, task, result.kind) : undefined;
   } catch (error) {
     drawn = el('p', { class: 'problem' }, `could not draw this ${task.pipeline} result: ${error.message}`);
   }
@@ -327,131 +357,163 @@ function imageView(doc, task) {
   );
 }
 
-function videoView(doc) {
+function videoView(report) {
   const results = state.pipelines.find((p) => p.id === 'video')?.resultsBucket;
-  const frames = videoFrames(doc);
-  const summary = videoSummary(doc);
-  const parts = [];
-  if (summary.verdict) parts.push(el('p', { class: `verdict verdict-${summary.verdict}` }, 'verdict: ', el('strong', {}, summary.verdict)));
-  if (frames.length > 0) {
-    parts.push(
-      el(
-        'div',
-        { class: 'frame-strip' },
-        ...frames.map((f) =>
-          el(
-            'figure',
-            { class: 'frame' },
-            f.key && results ? el('img', { src: mediaUrl(results, f.key), alt: `frame at ${formatDuration(f.timestampMs)}`, loading: 'lazy' }) : el('div', { class: 'no-picture' }, 'no image'),
-            el('figcaption', {}, el('div', {}, formatDuration(f.timestampMs)), f.label ? el('div', {}, `${f.label} ${f.score.toFixed(2)}`) : undefined),
-          ),
+  const frames = videoFrames(report);
+  const summary = videoSummary(report);
+  const parts = [
+    el(
+      'p',
+      { class: `verdict verdict-${summary.verdict}` },
+      'verdict: ',
+      el('strong', {}, summary.verdict),
+      ` — ${summary.flaggedFrames} of ${frames.length} frames flagged by ${summary.provider}`,
+    ),
+  ];
+  if (summary.stream) parts.push(el('p', { class: 'stream' }, `live stream ${summary.stream.streamId}: `, el('strong', {}, summary.stream.verdict)));
+  if (summary.quarantine) parts.push(el('p', { class: 'quarantine' }, `quarantined: s3://${summary.quarantine.bucket}/${summary.quarantine.key}`));
+  parts.push(
+    el('h4', {}, `frames (${frames.length})`),
+    el(
+      'div',
+      { class: 'frame-strip' },
+      ...frames.map((f) =>
+        el(
+          'figure',
+          { class: 'frame' },
+          results ? el('img', { src: mediaUrl(results, f.key), alt: `frame at ${formatDuration(f.timestampMs)}`, width: f.width, height: f.height }) : undefined,
+          el('figcaption', {}, el('div', { class: 'time' }, formatDuration(f.timestampMs)), el('div', { class: 'top-label' }, f.label ? `${f.label} ${f.score.toFixed(2)}` : 'no label')),
         ),
       ),
+    ),
+  );
+  const axis = segmentAxis(summary.segments, summary.durationMs);
+  const track = el('div', { class: 'segment-track' });
+  track.style.height = `${axis.lanes * 22 + 4}px`;
+  for (const s of axis.segments) {
+    const bar = placed(
+      el('div', { class: `segment severity-${s.severity}`, title: `${s.label} ${formatDuration(s.startMs)}–${formatDuration(s.endMs)}, max ${s.maxScore.toFixed(2)}, ${s.frames} frames` }, s.label),
+      s.left,
+      s.width,
     );
+    bar.style.top = `${s.lane * 22 + 2}px`;
+    track.append(bar);
   }
-  if (summary.segments) {
-    const axis = segmentAxis(summary.segments, summary.durationMs);
-    const track = el('div', { class: 'segment-track' });
-    track.style.height = `${axis.lanes * 22 + 4}px`;
-    for (const s of axis.segments) {
-      const bar = placed(el('div', { class: `segment severity-${s.severity ?? 'none'}`, title: `${s.label} ${formatDuration(s.startMs)}–${formatDuration(s.endMs)}` }, String(s.label ?? '')), s.left, s.width);
-      bar.style.top = `${s.lane * 22 + 2}px`;
-      track.append(bar);
-    }
-    const ticks = el('div', { class: 'timeline-axis' }, ...axis.ticks.map((t) => {
+  const ticks = el(
+    'div',
+    { class: 'timeline-axis' },
+    ...axis.ticks.map((t) => {
       const label = el('span', { class: 'tick' }, formatDuration(t.value));
       label.style.left = `${t.left}%`;
       return label;
-    }));
-    parts.push(el('h4', {}, `segments (${axis.segments.length})`), track, ticks);
+    }),
+  );
+  parts.push(el('h4', {}, `segments (${axis.segments.length}) over ${formatDuration(axis.durationMs)}`), track, ticks);
+  if (summary.poster && results) {
+    parts.push(el('h4', {}, 'poster'), picture(results, summary.poster.key, 'poster', [`${summary.poster.width} × ${summary.poster.height}`, `at ${formatDuration(summary.poster.timestamp * 1000)}`]));
   }
   if (summary.hlsMasterKey && results) {
     const src = mediaPathUrl(results, summary.hlsMasterKey);
-    const video = el('video', { controls: true, preload: 'metadata', class: 'hls' });
-    // The browser's own HLS support (Safari, some Chromium builds); otherwise the playlist link is the way in.
-    if (video.canPlayType('application/vnd.apple.mpegurl')) video.setAttribute('src', src);
-    parts.push(el('h4', {}, 'HLS'), video.getAttribute('src') ? video : el('p', { class: 'hint' }, 'This browser does not play HLS itself.'), el('a', { href: src }, 'master playlist'));
+    const video = el('video', { controls: true, preload: 'metadata', class: 'hls', id: 'hls-player' });
+    // The browser's own HLS player (Safari; Chromium since 2025): the playlist and its segments come through the media route.
+    const native = video.canPlayType('application/vnd.apple.mpegurl') !== '';
+    if (native) video.setAttribute('src', src);
+    parts.push(
+      el('h4', {}, `HLS (${summary.hlsVariants.join(', ')})`),
+      native ? video : el('p', { class: 'hint' }, 'This browser does not play HLS itself: open the playlist in a player.'),
+      el('a', { href: src, class: 'hls-master' }, 'master playlist'),
+    );
   }
-  return parts.length > 0 ? el('div', { class: 'video-view' }, ...parts) : undefined;
+  return el('div', { class: 'video-view' }, ...parts);
 }
 
-async function settlementView(doc, task) {
-  const parts = [];
-  if (doc.winner) parts.push(el('p', { class: 'winner' }, 'winner: ', el('strong', {}, String(doc.winner)), doc.result ? ` (${doc.result})` : ''));
-  if (Array.isArray(doc.players)) {
-    parts.push(
-      el(
-        'table',
-        { class: 'players' },
-        el('thead', {}, el('tr', {}, ...['player', 'hero', 'survived', 'damage', 'kills', 'rewards', 'balance'].map((h) => el('th', {}, h)))),
+function playersTable(players) {
+  return el(
+    'table',
+    { class: 'players' },
+    el('thead', {}, el('tr', {}, ...['player', 'hero', 'level', 'survived', 'damage', 'kills', 'rewards', 'balance after'].map((h) => el('th', {}, h)))),
+    el(
+      'tbody',
+      {},
+      ...players.map((p) =>
         el(
-          'tbody',
+          'tr',
           {},
-          ...doc.players.map((p) =>
-            el(
-              'tr',
-              {},
-              el('td', {}, String(p.playerId)),
-              el('td', {}, String(p.heroId ?? '')),
-              el('td', {}, p.survived ? 'yes' : 'no'),
-              el('td', { class: 'num' }, String(p.damageDealt ?? '')),
-              el('td', { class: 'num' }, String(p.kills ?? '')),
-              el('td', { class: 'mono' }, JSON.stringify(p.rewards ?? {})),
-              el('td', { class: 'mono' }, p.ledger ? JSON.stringify(p.ledger) : 'not applied'),
-            ),
-          ),
+          el('td', {}, p.playerId),
+          el('td', {}, p.heroId),
+          el('td', { class: 'num' }, String(p.level)),
+          el('td', {}, p.survived ? 'yes' : 'no'),
+          el('td', { class: 'num' }, String(p.damageDealt)),
+          el('td', { class: 'num' }, String(p.kills)),
+          el('td', { class: 'rewards' }, formatGrant(p.rewards)),
+          el('td', { class: 'balance' }, p.ledger ? formatGrant(p.ledger) : 'not applied'),
         ),
       ),
-    );
-  }
-  const reasons = doc.details?.reasons ?? doc.rejections ?? doc.reasons;
-  if (Array.isArray(reasons)) {
-    let actionsOfLog;
-    try {
-      const response = await fetch(mediaUrl(task.input.bucket, task.input.key));
-      if (response.ok) actionsOfLog = (await response.json()).actions;
-    } catch {
-      actionsOfLog = undefined;
-    }
-    parts.push(
-      el('h4', {}, 'rejection reasons'),
-      el(
-        'ul',
-        { class: 'rejections' },
-        ...rejectionsByAction(actionsOfLog, reasons).map(({ rejection, ref, action }) =>
-          el(
-            'li',
-            {},
-            el('code', {}, String(rejection.code ?? '')),
-            ` ${rejection.path ?? ''} — ${rejection.message ?? ''}`,
-            action !== undefined ? el('pre', { class: 'action' }, `action ${String(ref)}: ${JSON.stringify(action)}`) : undefined,
-          ),
-        ),
-      ),
-    );
-  }
-  return parts.length > 0 ? el('div', { class: 'settlement-view' }, ...parts) : undefined;
+    ),
+  );
 }
 
-function inferenceView(doc, task) {
-  const images = Array.isArray(doc?.images) ? doc.images : doc?.top ? [{ key: task.input.key, top: doc.top }] : [];
-  if (images.length === 0) return undefined;
-  const ingest = state.pipelines.find((p) => p.id === 'inference');
+/** A settlement document, or a rejected battle's failure record with its reasons against the log's actions. */
+async function settlementView(doc, task, kind) {
+  if (kind === 'result') {
+    return el(
+      'div',
+      { class: 'settlement-view' },
+      el('p', { class: 'winner' }, 'winner: ', el('strong', {}, doc.winner), ` (${doc.result}, ${formatDuration(doc.durationMs)} of battle)`),
+      el('p', { class: 'settlement-status' }, `battle ${doc.battleId}: ${doc.status}${doc.status === 'duplicate' ? ' — settled before, nothing granted twice' : ''}`),
+      playersTable(doc.players),
+    );
+  }
+  const reasons = doc.details?.reasons;
+  if (!Array.isArray(reasons)) return undefined;
+  let log;
+  try {
+    const response = await fetch(mediaUrl(task.input.bucket, task.input.key));
+    if (response.ok) log = await response.json();
+  } catch {
+    log = undefined;
+  }
+  return el(
+    'div',
+    { class: 'settlement-view' },
+    el('p', { class: 'rejected' }, `battle ${doc.details.battleId} rejected: ${reasons.length} reason${reasons.length === 1 ? '' : 's'}`),
+    el(
+      'ol',
+      { class: 'rejections' },
+      ...rejectionsByAction(log?.actions, reasons).map(({ reason, index, action }) =>
+        el(
+          'li',
+          { 'data-code': reason.code },
+          el('code', {}, reason.code),
+          ` ${reason.path} — ${reason.message}`,
+          action !== undefined
+            ? el('pre', { class: 'action' }, `actions[${index}]: ${JSON.stringify(action)}`)
+            : el('div', { class: 'hint' }, index !== undefined ? `actions[${index}] is not in the log` : 'about the battle as a whole'),
+        ),
+      ),
+    ),
+  );
+}
+
+function inferenceView(doc) {
+  const ingest = state.pipelines.find((p) => p.id === 'inference')?.ingestBucket;
   return el(
     'div',
     { class: 'inference-view' },
-    ...images.map((image) => {
-      const bucket = image.bucket ?? ingest?.ingestBucket ?? task.input.bucket;
-      const bars = classBars(image.top ?? image.classes ?? image.predictions ?? [], doc.topK ?? 5);
+    el('p', { class: 'hint' }, `${doc.status}: ${doc.summary.succeeded} of ${doc.summary.images} images on ${doc.model.name} (${doc.model.backend}), top ${doc.topK}`),
+    ...doc.images.map((image) => {
+      const bars = classBars(image.top ?? [], doc.topK);
       return el(
         'figure',
-        { class: 'inference' },
-        el('img', { src: mediaUrl(bucket, image.key), alt: image.key, loading: 'lazy' }),
+        { class: 'inference', 'data-status': image.status },
+        ingest ? el('img', { src: mediaUrl(ingest, image.key), alt: image.key }) : undefined,
         el(
           'figcaption',
           {},
           el('div', { class: 'key' }, image.key),
-          image.status === 'failed' ? el('div', { class: 'problem' }, `${image.error?.code}: ${image.error?.message}`) : undefined,
+          image.status === 'failed'
+            ? el('div', { class: 'problem' }, `${image.error.code}: ${image.error.message}`)
+            : el('div', { class: 'hint' }, `${image.width} × ${image.height} ${image.format}, ${formatBytes(image.bytes)}`),
           ...bars.map((b) => el('div', { class: 'class-bar' }, placed(el('span', { class: 'fill' }), 0, b.width), el('span', { class: 'label' }, `${b.label} ${(b.score * 100).toFixed(1)}%`))),
         ),
       );

@@ -1,6 +1,10 @@
 // Types of view.js (plain JS for the browser, no build step) for the TypeScript that tests it.
 import type { TaskRecord } from '../../../functions/shared/tasks/task-record.ts';
 import type { PipelineCost } from '../../../functions/shared/cost/cost-report.ts';
+import type { VideoReport } from '../../../functions/video-capture/report.ts';
+import type { Rewards, LedgerBalance } from '../../../functions/battle-settlement/settlement.ts';
+import type { RejectionReason } from '../../../functions/battle-settlement/errors.ts';
+import type { Segment } from '../../../functions/shared/moderation/verdict.ts';
 
 type Task = Pick<TaskRecord, 'taskId' | 'pipeline' | 'state' | 'input' | 'createdAt' | 'updatedAt' | 'attempts'> & Partial<TaskRecord>;
 
@@ -38,10 +42,10 @@ export declare function timelineLayout(task: Task, now?: number): {
 };
 export declare function axisTicks(min: number, max: number, target?: number): Tick[];
 export declare function segmentAxis(
-  segments: ReadonlyArray<Record<string, unknown>>,
+  segments: readonly Segment[],
   durationMs?: number,
-): { durationMs: number; lanes: number; segments: Array<Record<string, unknown> & { startMs: number; endMs: number; lane: number; left: number; width: number }>; ticks: Tick[] };
-export declare function classBars(classes: ReadonlyArray<Record<string, unknown>>, k?: number): Array<{ label: string; score: number; width: number }>;
+): { durationMs: number; lanes: number; segments: Array<Segment & { lane: number; left: number; width: number }>; ticks: Tick[] };
+export declare function classBars(classes: ReadonlyArray<{ label: string; probability?: number; score?: number }>, k?: number): Array<{ label: string; score: number; width: number }>;
 export declare function costBars(report: readonly PipelineCost[]): {
   min: number;
   max: number;
@@ -49,11 +53,23 @@ export declare function costBars(report: readonly PipelineCost[]): {
 };
 export declare function gbSecondsSeries(tasks: readonly Task[]): Array<{ at: number; total: number }>;
 export declare function polylinePoints(series: ReadonlyArray<{ at: number; total: number }>, width: number, height: number): string;
-export declare function rejectionsByAction(
-  actions: readonly unknown[] | undefined,
-  rejections: ReadonlyArray<Record<string, unknown>> | undefined,
-): Array<{ rejection: Record<string, unknown>; ref: unknown; action?: unknown }>;
+export declare function rejectionsByAction<A>(
+  actions: readonly A[] | undefined,
+  reasons: readonly RejectionReason[] | undefined,
+): Array<{ reason: RejectionReason; index?: number; action?: A }>;
+export declare function formatGrant(grant: Rewards | LedgerBalance | null | undefined): string;
 export declare function mediaUrl(bucket: string, key: string): string;
 export declare function mediaPathUrl(bucket: string, key: string): string;
-export declare function videoFrames(doc: unknown): Array<{ timestampMs: number; key?: string; label?: string; score?: number }>;
-export declare function videoSummary(doc: unknown): { verdict?: string; segments?: Array<Record<string, unknown>>; durationMs?: number; hlsMasterKey?: string };
+export declare function videoFrames(report: Pick<VideoReport, 'frames'>): Array<{ timestampMs: number; key: string; width: number; height: number; label?: string; score?: number }>;
+export declare function videoSummary(report: VideoReport): {
+  verdict: VideoReport['verdict'];
+  provider: string;
+  flaggedFrames: number;
+  segments: readonly Segment[];
+  durationMs?: number;
+  hlsMasterKey?: string;
+  hlsVariants?: string[];
+  poster?: NonNullable<VideoReport['poster']>;
+  stream?: { streamId: string; verdict: VideoReport['verdict'] };
+  quarantine?: NonNullable<VideoReport['quarantine']>;
+};

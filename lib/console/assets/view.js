@@ -130,17 +130,16 @@ export function axisTicks(min, max, target = 5) {
 }
 
 /**
- * Moderation segments on a time axis of the video's duration: each at its start and length in
- * percent, lanes assigned so overlapping segments do not hide each other.
+ * Moderation segments (the report's `segments`: label, startMs, endMs of its last flagged frame,
+ * maxScore, severity, frames) on a time axis of the video's duration: each at its start and
+ * length in percent, lanes assigned so overlapping segments do not hide each other. A segment of
+ * one frame (startMs = endMs) still gets a visible sliver.
  */
 export function segmentAxis(segments, durationMs) {
-  const norm = segments
-    .map((s) => ({ ...s, startMs: Number(s.startMs ?? s.start * 1000), endMs: Number(s.endMs ?? s.end * 1000) }))
-    .filter((s) => Number.isFinite(s.startMs) && Number.isFinite(s.endMs) && s.endMs >= s.startMs)
-    .sort((a, b) => a.startMs - b.startMs);
-  const total = Math.max(1, durationMs ?? 0, ...norm.map((s) => s.endMs));
+  const valid = segments.filter((s) => Number.isFinite(s.startMs) && Number.isFinite(s.endMs) && s.endMs >= s.startMs).sort((a, b) => a.startMs - b.startMs);
+  const total = Math.max(1, durationMs ?? 0, ...valid.map((s) => s.endMs));
   const laneEnds = [];
-  const laid = norm.map((s) => {
+  const laid = valid.map((s) => {
     let lane = laneEnds.findIndex((end) => end <= s.startMs);
     if (lane === -1) lane = laneEnds.push(0) - 1;
     laneEnds[lane] = s.endMs;
@@ -149,14 +148,17 @@ export function segmentAxis(segments, durationMs) {
   return { durationMs: total, lanes: Math.max(1, laneEnds.length), segments: laid, ticks: axisTicks(0, total) };
 }
 
-/** Top-K classes as bars: sorted by score, widths relative to 1 (scores are probabilities). */
+/**
+ * Classes as bars, best first, widths in percent: an inference image's `top` ({label,
+ * probability}) or a video frame's `labels` ({label, score}).
+ */
 export function classBars(classes, k = 5) {
   return classes
-    .map((c) => ({ label: String(c.label ?? c.className ?? c.class ?? c.name ?? '?'), score: Number(c.score ?? c.probability ?? c.confidence ?? 0) }))
+    .map((c) => ({ label: String(c.label), score: Number(c.probability ?? c.score) }))
     .filter((c) => Number.isFinite(c.score))
     .sort((a, b) => b.score - a.score)
     .slice(0, k)
-    .map((c) => ({ ...c, width: Math.max(0, Math.min(100, c.score <= 1 ? c.score * 100 : c.score)) }));
+    .map((c) => ({ ...c, width: Math.max(0, Math.min(100, c.score * 100)) }));
 }
 
 /**
@@ -209,20 +211,28 @@ export function polylinePoints(series, width, height) {
     .join(' ');
 }
 
-/** Settlement rejections paired with the actions they point to (by index or id); unmatched ones kept. */
-export function rejectionsByAction(actions, rejections) {
-  return (rejections ?? []).map((rejection) => {
-    // A reason names its action by index or id, or by a path into the log such as `actions[3].damage`.
-    const fromPath = typeof rejection.path === 'string' ? rejection.path.match(/(?:^|\.)actions(?:\[|\.)(\d+)/) : null;
-    const ref = rejection.actionIndex ?? rejection.action ?? rejection.index ?? rejection.actionId ?? rejection.seq ?? (fromPath ? Number(fromPath[1]) : undefined);
-    const action =
-      ref === undefined || ref === null
-        ? undefined
-        : typeof ref === 'number'
-          ? actions?.[ref]
-          : (actions ?? []).find((a) => a && (a.id === ref || a.actionId === ref || a.seq === ref));
-    return { rejection, ref, ...(action !== undefined ? { action } : {}) };
+/**
+ * A rejected battle's reasons (its failure record's `details.reasons`: code, path, message and,
+ * for a reason about one action, `actionIndex`) paired with the action of the log they point to.
+ * A reason about the whole battle (a claimed result, the party) has no action.
+ */
+export function rejectionsByAction(actions, reasons) {
+  return (reasons ?? []).map((reason) => {
+    const fromPath = typeof reason.path === 'string' ? reason.path.match(/^actions\[(\d+)\]/) : null;
+    const index = Number.isInteger(reason.actionIndex) ? reason.actionIndex : fromPath ? Number(fromPath[1]) : undefined;
+    const action = index === undefined ? undefined : actions?.[index];
+    return { reason, ...(index !== undefined ? { index } : {}), ...(action !== undefined ? { action } : {}) };
   });
+}
+
+/** A grant or a balance (xp, gold, items by id) as one line: `xp 140 · gold 66 · wolf-pelt ×1`. */
+export function formatGrant(grant) {
+  if (!grant) return '—';
+  const items = Object.entries(grant.items ?? {})
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, n]) => `${id} ×${n}`);
+  return [`xp ${grant.xp ?? 0}`, `gold ${grant.gold ?? 0}`, ...items].join(' · ');
 }
 
 /** The console's URL for an object of a pipeline (the server refuses anything outside their prefixes). */
@@ -236,35 +246,34 @@ export function mediaPathUrl(bucket, key) {
 }
 
 /**
- * A video report's frames as the strip shows them: time, key, top label and score. Tolerates the
- * shapes in flight (timestamps in ms or s; labels as a list, a `top` object or hits); frames
- * without a time are dropped, and the caller shows the raw document beside.
+ * A video report's frames (`frames`: key, timestampMs, width, height, labels highest first) as
+ * the strip shows them: time, key, size, and the top label with its score.
  */
-export function videoFrames(doc) {
-  const frames = Array.isArray(doc?.frames) ? doc.frames : Array.isArray(doc?.evidence) ? doc.evidence : Array.isArray(doc?.moderation?.evidence) ? doc.moderation.evidence : [];
-  return frames
-    .map((f) => {
-      const timestampMs = f.timestampMs ?? (typeof f.timestamp === 'number' ? f.timestamp * 1000 : undefined) ?? (typeof f.time === 'number' ? f.time * 1000 : undefined);
-      const labels = Array.isArray(f.labels) ? f.labels : Array.isArray(f.hits) ? f.hits : f.top ? [f.top] : [];
-      const top = classBars(labels, 1)[0];
-      return { timestampMs, key: f.key, ...(top ? { label: top.label, score: top.score } : {}) };
-    })
-    .filter((f) => Number.isFinite(f.timestampMs))
-    .sort((a, b) => a.timestampMs - b.timestampMs);
+export function videoFrames(report) {
+  return [...(report.frames ?? [])]
+    .sort((a, b) => a.timestampMs - b.timestampMs)
+    .map((frame) => {
+      const top = classBars(frame.labels ?? [], 1)[0];
+      return { timestampMs: frame.timestampMs, key: frame.key, width: frame.width, height: frame.height, ...(top ? { label: top.label, score: top.score } : {}) };
+    });
 }
 
-/** The parts of a video report the view draws, each undefined when the document lacks it. */
-export function videoSummary(doc) {
-  const moderation = doc?.moderation ?? doc;
-  const verdict = typeof moderation?.verdict === 'string' ? moderation.verdict : moderation?.verdict?.verdict;
-  const segments = Array.isArray(moderation?.segments) ? moderation.segments : undefined;
-  const seconds = doc?.source?.durationSeconds ?? doc?.durationSeconds;
-  const hls = doc?.hls;
-  const master = typeof hls === 'string' ? hls : (hls?.masterKey ?? hls?.master ?? hls?.playlist ?? hls?.key);
+/**
+ * What the video view draws besides the frames, from the report (functions/video-capture/report.ts):
+ * the verdict and its provider, the merged segments on the source's duration, and the optional
+ * parts a preset turns on (HLS for film, a poster, a live stream's verdict, a quarantined copy).
+ */
+export function videoSummary(report) {
+  const seconds = report.source?.durationSeconds;
   return {
-    ...(verdict ? { verdict } : {}),
-    ...(segments ? { segments } : {}),
-    ...(Number.isFinite(seconds) ? { durationMs: seconds * 1000 } : {}),
-    ...(typeof master === 'string' ? { hlsMasterKey: master } : {}),
+    verdict: report.verdict,
+    provider: report.moderation?.model?.name ?? report.moderation?.provider,
+    flaggedFrames: report.moderation?.flaggedFrames ?? 0,
+    segments: report.segments ?? [],
+    ...(Number.isFinite(seconds) ? { durationMs: Math.round(seconds * 1000) } : {}),
+    ...(report.hls ? { hlsMasterKey: report.hls.masterKey, hlsVariants: report.hls.variants.map((v) => v.name) } : {}),
+    ...(report.poster ? { poster: report.poster } : {}),
+    ...(report.stream ? { stream: { streamId: report.stream.streamId, verdict: report.stream.verdict } } : {}),
+    ...(report.quarantine ? { quarantine: report.quarantine } : {}),
   };
 }

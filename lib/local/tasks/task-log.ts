@@ -125,6 +125,11 @@ export class TaskLog {
     return bucket === undefined ? list : list.filter((record) => record.inputs.some((input) => input.bucket === bucket && input.key === inputKey));
   }
 
+  /** The invocation a Lambda request id names, while it is kept (the newest records are). */
+  invocation(requestId: string): InvocationRecord | undefined {
+    return this.records.findLast((record) => record.requestId === requestId);
+  }
+
   all(): readonly InvocationRecord[] {
     return this.records;
   }

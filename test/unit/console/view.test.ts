@@ -1,5 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RejectionReason } from '../../../functions/battle-settlement/errors.ts';
+import type { SettlementDocument } from '../../../functions/battle-settlement/settlement.ts';
+import { moderationReport } from '../../../functions/shared/moderation/verdict.ts';
 import type { TaskRecord } from '../../../functions/shared/tasks/task-record.ts';
+import { buildReport } from '../../../functions/video-capture/report.ts';
 import {
   axisTicks,
   classBars,
@@ -8,6 +14,7 @@ import {
   filterTasks,
   formatBytes,
   formatDuration,
+  formatGrant,
   formatUsd,
   gbSecondsSeries,
   mediaPathUrl,
@@ -21,6 +28,8 @@ import {
   videoFrames,
   videoSummary,
 } from '../../../lib/console/assets/view.js';
+
+const BATTLES = join(import.meta.dirname, '..', '..', 'fixtures', 'battles');
 
 function task(overrides: Partial<TaskRecord> & Pick<TaskRecord, 'taskId'>): TaskRecord {
   return {
@@ -130,57 +139,95 @@ describe('the attempt timeline', () => {
 });
 
 describe('pipeline views', () => {
-  it('puts segments on the video time axis in lanes that never overlap', () => {
-    const axis = segmentAxis(
-      [
-        { label: 'Porn', startMs: 1000, endMs: 4000, severity: 'block' },
-        { label: 'Sexy', startMs: 2000, endMs: 3000, severity: 'review' },
-        { label: 'Hentai', start: 5, end: 6 },
-        { label: 'bad', startMs: 9, endMs: 1 },
-      ],
-      10_000,
-    );
+  // A report as the video pipeline writes it: its own builders over three frames, Sexy on the middle two.
+  const labelsPerFrame = [
+    [{ label: 'Neutral', score: 0.93 }, { label: 'Sexy', score: 0.04 }],
+    [{ label: 'Sexy', score: 0.81 }, { label: 'Neutral', score: 0.15 }],
+    [{ label: 'Neutral', score: 0.6 }, { label: 'Sexy', score: 0.75 }],
+  ];
+  const times = [0, 5, 10];
+  const frameKeys = times.map((_, i) => `video/clip.mp4/frames/${i}.jpg`);
+  const moderation = moderationReport({
+    provider: { name: 'nsfwjs' },
+    frames: times.map((t, i) => ({ timestampMs: t * 1000, key: frameKeys[i], labels: labelsPerFrame[i]! })),
+    thresholds: { Sexy: { review: 0.7, block: 0.9 } },
+    segmentGapMs: 10_000,
+    maxEvidenceFrames: 20,
+  });
+  const report = buildReport({
+    input: { bucket: 'in', key: 'videos/clip.mp4' },
+    pipeline: 'video',
+    capture: {
+      source: { codec: 'h264', width: 320, height: 180, rotation: 0, displayWidth: 320, displayHeight: 180, frameRate: 10, container: 'mp4', bytes: 1000, formatName: 'mov,mp4', durationSeconds: 20, audioCodecs: [] },
+      strategy: 'interval',
+      frames: times.map((t) => ({ timestamp: t, width: 320, height: 180, jpeg: Buffer.alloc(0), sharpness: 1, hash: '0', runStart: t, runEnd: t, runLength: 1 })),
+      capturedFrames: 3,
+      frameLimitReached: false,
+      spacingSeconds: 5,
+    },
+    captureMs: 10,
+    frameKeys,
+    moderation,
+    moderationMs: 10,
+    labelsPerFrame,
+    hls: { masterKey: 'video/clip.mp4/hls/master.m3u8', result: { masterPlaylist: 'master.m3u8', variants: [{ name: '360p', playlist: '360p/index.m3u8', segments: 4, shortSide: 360 }], files: [], skipped: ['720p'] }, durationMs: 10 },
+  });
+
+  it('reads the frame strip from the report: time, top label and score, in time order', () => {
+    expect(videoFrames(report)).toEqual([
+      { timestampMs: 0, key: frameKeys[0], width: 320, height: 180, label: 'Neutral', score: 0.93 },
+      { timestampMs: 5000, key: frameKeys[1], width: 320, height: 180, label: 'Sexy', score: 0.81 },
+      { timestampMs: 10_000, key: frameKeys[2], width: 320, height: 180, label: 'Sexy', score: 0.75 },
+    ]);
+  });
+
+  it('reads the verdict, the merged segments on the source’s duration and the HLS master', () => {
+    const summary = videoSummary(report);
+    expect(summary).toMatchObject({ verdict: 'review', provider: 'nsfwjs', flaggedFrames: 2, durationMs: 20_000, hlsMasterKey: 'video/clip.mp4/hls/master.m3u8', hlsVariants: ['360p'] });
+    expect(summary.poster).toBeUndefined();
+    const axis = segmentAxis(summary.segments, summary.durationMs);
+    expect(axis.segments.map((s) => [s.label, s.severity, s.lane, s.left, s.width])).toEqual([['Sexy', 'review', 0, 25, 25]]);
+  });
+
+  it('puts overlapping segments in lanes that never overlap, a one-frame segment still visible', () => {
+    const segment = (label: string, startMs: number, endMs: number) => ({ label, startMs, endMs, maxScore: 0.9, severity: 'review' as const, frames: 1 });
+    const axis = segmentAxis([segment('Porn', 1000, 4000), segment('Sexy', 2000, 3000), segment('Hentai', 5000, 5000), segment('bad', 9, 1)], 10_000);
     expect(axis.segments.map((s) => [s.label, s.lane, s.left, s.width])).toEqual([
       ['Porn', 0, 10, 30],
       ['Sexy', 1, 20, 10],
-      ['Hentai', 0, 50, 10],
+      ['Hentai', 0, 50, 0.5],
     ]);
     expect(axis.lanes).toBe(2);
   });
 
-  it('reads frames, verdict, segments and the HLS master from the report shapes in flight', () => {
-    expect(videoFrames({ frames: [{ timestamp: 2.5, key: 'f2' }, { timestampMs: 500, key: 'f1', labels: [{ label: 'Neutral', score: 0.9 }, { label: 'Porn', score: 0.05 }] }, { key: 'no-time' }] })).toEqual([
-      { timestampMs: 500, key: 'f1', label: 'Neutral', score: 0.9 },
-      { timestampMs: 2500, key: 'f2' },
-    ]);
-    expect(videoSummary({ moderation: { verdict: 'review', segments: [] }, source: { durationSeconds: 12 }, hls: { masterKey: 'video/a.mp4/hls/master.m3u8' } })).toEqual({
-      verdict: 'review',
-      segments: [],
-      durationMs: 12_000,
-      hlsMasterKey: 'video/a.mp4/hls/master.m3u8',
-    });
-    expect(videoSummary({ unrelated: true })).toEqual({});
-  });
-
-  it('shows top-K classes as bars, best first', () => {
-    expect(classBars([{ label: 'cat', probability: 0.2 }, { className: 'dog', probability: 0.7 }, { label: 'car', score: 0.1 }], 2)).toEqual([
+  it('shows top-K classes as bars, best first: inference probabilities and frame scores alike', () => {
+    expect(classBars([{ label: 'cat', probability: 0.2 }, { label: 'dog', probability: 0.7 }, { label: 'car', score: 0.1 }], 2)).toEqual([
       { label: 'dog', score: 0.7, width: 70 },
       { label: 'cat', score: 0.2, width: 20 },
     ]);
   });
 
-  it('lists settlement rejections against the actions they point to', () => {
-    const actions = [{ t: 0, kind: 'attack' }, { t: 50, kind: 'skill' }];
-    const paired = rejectionsByAction(actions, [
-      { code: 'BATTLE_CHEAT_COOLDOWN', path: 'actions[1].t', message: 'too soon' },
-      { code: 'BATTLE_CHEAT_RESULT', path: 'claimed.result', message: 'flipped' },
-      { code: 'X', actionIndex: 0 },
+  it('lists a rejected battle’s reasons against the actions they point to', () => {
+    const log = JSON.parse(readFileSync(join(BATTLES, 'cooldown-and-ghost.log.json'), 'utf8')) as { actions: unknown[] };
+    const record = JSON.parse(readFileSync(join(BATTLES, 'cooldown-and-ghost.rejection.json'), 'utf8')) as { details: { reasons: RejectionReason[] } };
+    expect(rejectionsByAction(log.actions, record.details.reasons).map((p) => [p.reason.code, p.index, p.action])).toEqual([
+      ['BATTLE_CHEAT_COOLDOWN', 1, log.actions[1]],
+      ['BATTLE_CHEAT_ACTOR', 5, log.actions[5]],
     ]);
-    expect(paired.map((p) => [p.rejection.code, p.ref, p.action])).toEqual([
-      ['BATTLE_CHEAT_COOLDOWN', 1, actions[1]],
-      ['BATTLE_CHEAT_RESULT', undefined, undefined],
-      ['X', 0, actions[0]],
+    const flipped = JSON.parse(readFileSync(join(BATTLES, 'flipped-result.rejection.json'), 'utf8')) as { details: { reasons: RejectionReason[] } };
+    expect(rejectionsByAction(log.actions, flipped.details.reasons)).toEqual([{ reason: flipped.details.reasons[0] }]);
+    // A path alone still names its action; an index past the log's end names none.
+    expect(rejectionsByAction(log.actions, [{ code: 'BATTLE_CHEAT_TIMESTAMP', path: 'actions[2].t', message: 'm' }, { code: 'BATTLE_CHEAT_TIMESTAMP', path: 'actions[99].t', message: 'm' }]).map((p) => [p.index, p.action])).toEqual([
+      [2, log.actions[2]],
+      [99, undefined],
     ]);
+  });
+
+  it('writes a grant or a balance on one line, items sorted', () => {
+    const settled = JSON.parse(readFileSync(join(BATTLES, 'duo-victory.settlement.json'), 'utf8')) as SettlementDocument;
+    expect(settled.players.map((p) => formatGrant(p.rewards))).toEqual(['xp 140 · gold 66 · wolf-pelt ×1', 'xp 140 · gold 66']);
+    expect(formatGrant({ xp: 7, gold: 5, items: { b: 1, a: 2, none: 0 } })).toBe('xp 7 · gold 5 · a ×2 · b ×1');
+    expect(formatGrant(null)).toBe('—');
   });
 
   it('builds media URLs that encode every key character', () => {
