@@ -150,9 +150,11 @@ describe('console in a real browser', () => {
     // The attempt's own invocation: its request id, and the worker's line for this task.
     const requestId = await page.locator('table.attempts tbody tr:first-child td:nth-child(2)').textContent();
     expect(await page.locator('#logs .attempt-log summary').textContent()).toContain(`request ${requestId}`);
-    const lines = await page.locator('#logs .attempt-log .log-line').allTextContents();
-    const succeeded = lines.map((l) => (l.startsWith('{') ? (JSON.parse(l) as Record<string, unknown>) : {})).find((l) => l.message === 'Task succeeded');
-    expect(succeeded).toMatchObject({ key: 'uploads/demo-photo.jpg', outcome: 'succeeded' });
+    // The worker's structured line for this task: its message, then its own fields.
+    const succeeded = page.locator('#logs .attempt-log .log-line', { has: page.locator('.log-message', { hasText: /^Task succeeded$/ }) });
+    expect(await succeeded.count()).toBe(1);
+    expect((await succeeded.locator('.log-fields').textContent())!.split(' ')).toEqual(expect.arrayContaining(['key=uploads/demo-photo.jpg', 'outcome=succeeded']));
+    expect(await succeeded.locator('.log-level').textContent()).toBe('INFO');
     await page.screenshot({ path: join(OUTPUT, 'console-image-detail.png'), fullPage: true });
   });
 

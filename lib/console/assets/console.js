@@ -16,6 +16,7 @@ import {
   mediaUrl,
   mergeTasks,
   polylinePoints,
+  readLogLine,
   rejectionsByAction,
   segmentAxis,
   taskDurationMs,
@@ -275,6 +276,20 @@ function attemptsTable(task) {
   );
 }
 
+const plural = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+function logLine(line) {
+  const read = readLogLine(line.text);
+  const level = 'level' in read ? read.level.toLowerCase() : '';
+  return el(
+    'div',
+    { class: `log-line stream-${line.stream}${level ? ` level-${level}` : ''}`, title: line.text },
+    ...('message' in read
+      ? [el('span', { class: 'log-time' }, read.time), ' ', el('span', { class: 'log-level' }, read.level), ' ', el('span', { class: 'log-message' }, read.message), ' ', el('span', { class: 'log-fields' }, read.fields.join(' '))]
+      : [read.text]),
+  );
+}
+
 /** Each attempt's log lines, as text: a line is never parsed as markup, whatever it holds. */
 async function fillLogs(holder, task) {
   let answer;
@@ -289,8 +304,12 @@ async function fillLogs(holder, task) {
     el(
       'details',
       { class: 'attempt-log', 'data-attempt': a.attempt, open: true },
-      el('summary', {}, `attempt ${a.attempt} — request ${a.requestId} — ${a.kept ? `${a.lines.length} lines` : 'not kept by this runtime'}${a.otherTasksLines > 0 ? ` (${a.otherTasksLines} lines of other tasks in its batch left out)` : ''}`),
-      el('pre', { class: 'log-lines' }, ...a.lines.map((line) => el('div', { class: `log-line stream-${line.stream}` }, line.text))),
+      el(
+        'summary',
+        {},
+        `attempt ${a.attempt} — request ${a.requestId} — ${a.kept ? plural(a.lines.length, 'line') : 'not kept by this runtime'}${a.otherTasksLines > 0 ? ` (${plural(a.otherTasksLines, 'line')} of other tasks in its batch left out)` : ''}`,
+      ),
+      el('pre', { class: 'log-lines' }, ...a.lines.map((line) => logLine(line))),
     ),
   );
   holder.replaceChildren(

@@ -73,3 +73,4 @@ export declare function videoSummary(report: VideoReport): {
   stream?: { streamId: string; verdict: VideoReport['verdict'] };
   quarantine?: NonNullable<VideoReport['quarantine']>;
 };
+export declare function readLogLine(text: string): { text: string } | { time: string; level: string; message: string; fields: string[] };

@@ -277,3 +277,25 @@ export function videoSummary(report) {
     ...(report.quarantine ? { quarantine: report.quarantine } : {}),
   };
 }
+
+/** Fields every Powertools line repeats about the function itself: the attempt's header says them once. */
+const LAMBDA_FIELDS = new Set(['level', 'message', 'timestamp', 'service', 'cold_start', 'function_arn', 'function_name', 'function_memory_size', 'function_request_id', 'sampling_rate', 'xray_trace_id']);
+
+/**
+ * A captured log line as the logs panel shows it: a structured (JSON) line as its time, level,
+ * message and its own fields (`key=value`, values as JSON); any other line as it is.
+ */
+export function readLogLine(text) {
+  let fields;
+  try {
+    fields = text.trimStart().startsWith('{') ? JSON.parse(text) : undefined;
+  } catch {
+    fields = undefined;
+  }
+  if (!fields || typeof fields !== 'object' || Array.isArray(fields) || typeof fields.message !== 'string') return { text };
+  const time = typeof fields.timestamp === 'string' ? fields.timestamp.slice(11, 23) : '';
+  const rest = Object.entries(fields)
+    .filter(([name]) => !LAMBDA_FIELDS.has(name))
+    .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return { time, level: String(fields.level ?? ''), message: fields.message, fields: rest };
+}

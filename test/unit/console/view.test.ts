@@ -21,6 +21,7 @@ import {
   mediaUrl,
   mergeTasks,
   polylinePoints,
+  readLogLine,
   rejectionsByAction,
   segmentAxis,
   taskDurationMs,
@@ -233,6 +234,16 @@ describe('pipeline views', () => {
   it('builds media URLs that encode every key character', () => {
     expect(mediaUrl('b', 'uploads/<img src=x>.jpg')).toBe('/console/api/media?bucket=b&key=uploads%2F%3Cimg%20src%3Dx%3E.jpg');
     expect(mediaPathUrl('b', 'video/a b.mp4/hls/master.m3u8')).toBe('/console/media/b/video/a%20b.mp4/hls/master.m3u8');
+  });
+});
+
+describe('log lines', () => {
+  it('shows a structured line as time, level, message and its own fields; any other line as it is', () => {
+    const line = JSON.stringify({ level: 'WARN', message: 'Task rejected its input', timestamp: '2026-12-01T10:04:39.176Z', service: 'image', cold_start: true, function_request_id: 'r', key: 'uploads/<b>.jpg', attempt: 1, details: { a: 1 } });
+    expect(readLogLine(line)).toEqual({ time: '10:04:39.176', level: 'WARN', message: 'Task rejected its input', fields: ['key=uploads/<b>.jpg', 'attempt=1', 'details={"a":1}'] });
+    expect(readLogLine('    at processOne (queue-worker.ts:170)')).toEqual({ text: '    at processOne (queue-worker.ts:170)' });
+    expect(readLogLine('{"no":"message"}')).toEqual({ text: '{"no":"message"}' });
+    expect(readLogLine('{ broken')).toEqual({ text: '{ broken' });
   });
 });
 
