@@ -1,16 +1,15 @@
 import { failureRecordKey } from '../../functions/shared/keys.ts';
-import { outputFolderOf } from '../../functions/shared/pipeline-contract.ts';
+import { resultKeyOf, type PipelineContract } from '../../functions/shared/pipeline-contract.ts';
 import type { TaskRecord } from '../../functions/shared/tasks/task-record.ts';
+import type { PipelineRoute } from '../local/pipelines.ts';
 
-/** What the console knows of a pipeline: where its inputs and results live (the pipeline contract). */
-export interface ConsolePipeline {
-  readonly id: string;
-  readonly ingestBucket: string;
-  readonly ingestPrefix: string;
-  readonly resultsBucket: string;
-  readonly outputPrefix: string;
-  /** The result document's name inside the task's output folder (e.g. manifest.json), when the record has no resultKey. */
-  readonly resultDocument?: string;
+/** What the console knows of a pipeline: where its inputs and results live, as its contract declares. */
+export type ConsolePipeline = Pick<PipelineRoute, 'id' | 'ingestBucket' | 'ingestPrefix' | 'resultsBucket' | 'outputPrefix'> & Pick<PipelineContract, 'resultDocument'>;
+
+/** A runtime's pipeline as the console (and the page) sees it: its layout, none of its wiring. */
+export function consolePipeline(route: PipelineRoute): ConsolePipeline {
+  const { id, ingestBucket, ingestPrefix, resultsBucket, outputPrefix } = route;
+  return { id, ingestBucket, ingestPrefix, resultsBucket, outputPrefix, resultDocument: route.contract.resultDocument };
 }
 
 /**
@@ -25,12 +24,10 @@ export function isShowable(pipelines: readonly ConsolePipeline[], bucket: string
   );
 }
 
-/** Where a task's result document is: the record's resultKey, else the pipeline's declared document in its output folder. */
+/** Where a task's result document is: the record's resultKey, else the document its pipeline's contract names. */
 export function resultLocation(pipeline: ConsolePipeline, task: Pick<TaskRecord, 'input' | 'resultKey' | 'failure' | 'state'>): { bucket: string; key: string; kind: 'result' | 'failure' } | undefined {
   if (task.resultKey) return { bucket: pipeline.resultsBucket, key: task.resultKey, kind: 'result' };
   if (task.state === 'failed') return { bucket: pipeline.resultsBucket, key: task.failure?.recordKey ?? failureRecordKey(task.input.key), kind: 'failure' };
-  if (task.state === 'succeeded' && pipeline.resultDocument) {
-    return { bucket: pipeline.resultsBucket, key: `${outputFolderOf(pipeline, task.input.key)}${pipeline.resultDocument}`, kind: 'result' };
-  }
+  if (task.state === 'succeeded') return { bucket: pipeline.resultsBucket, key: resultKeyOf(pipeline, task.input.key), kind: 'result' };
   return undefined;
 }

@@ -1,10 +1,8 @@
 import { localCredentials } from '../local/emulators/loopback.ts';
 import type { LocalRuntime } from '../local/runtime.ts';
+import { consolePipeline } from './console-pipelines.ts';
 import { ConsoleError } from './http-io.ts';
 import { startConsole, type RunningConsole } from './server.ts';
-
-/** Result documents by pipeline id, for records without a resultKey (DESIGN.md, "Pipelines"). */
-const RESULT_DOCUMENTS: Readonly<Record<string, string>> = { image: 'manifest.json', video: 'report.json', settlement: 'settlement.json', inference: 'result.json' };
 
 /**
  * The console of a running dev runtime: its S3 endpoint, its pipelines and its upload path. The
@@ -18,7 +16,7 @@ export function startDevConsole(runtime: LocalRuntime, taskApiUrl: () => string 
       return { url, region: runtime.region, credentials: localCredentials() };
     },
     s3: runtime.s3,
-    pipelines: runtime.pipelines.map((p) => ({ ...p, ...(RESULT_DOCUMENTS[p.id] ? { resultDocument: RESULT_DOCUMENTS[p.id] } : {}) })),
+    pipelines: runtime.pipelines.map(consolePipeline),
     upload: async (file) => {
       const route = runtime.pipeline(file.pipeline);
       if (!route) throw new ConsoleError(422, 'CONSOLE_UNROUTABLE_UPLOAD', `This runtime has no ${file.pipeline} pipeline`);

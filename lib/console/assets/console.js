@@ -54,6 +54,24 @@ function placed(node, left, width) {
   return node;
 }
 
+/** Duration labels under a time track, at the ticks' positions. */
+function timeAxis(ticks) {
+  return el(
+    'div',
+    { class: 'timeline-axis' },
+    ...ticks.map((tick) => {
+      const label = el('span', { class: 'tick' }, formatDuration(tick.value));
+      label.style.left = `${tick.left}%`;
+      return label;
+    }),
+  );
+}
+
+/** A table of rows of cells under a header of names. */
+function dataTable(className, names, rows) {
+  return el('table', { class: className }, el('thead', {}, el('tr', {}, ...names.map((name) => el('th', {}, name)))), el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells))));
+}
+
 async function api(path, init) {
   const response = await fetch(path, { headers: { accept: 'application/json' }, ...init });
   const body = await response.json().catch(() => ({ error: { code: 'CONSOLE_BAD_ANSWER', message: `${response.status} without JSON` } }));
@@ -234,12 +252,7 @@ function timeline(task) {
     mark.style.left = `${layout.terminal.left}%`;
     track.append(mark);
   }
-  const axis = el('div', { class: 'timeline-axis' });
-  for (const tick of layout.ticks) {
-    const label = el('span', { class: 'tick' }, formatDuration(tick.value));
-    label.style.left = `${tick.left}%`;
-    axis.append(label);
-  }
+  const axis = timeAxis(layout.ticks);
   const legend = el(
     'ul',
     { class: 'timeline-legend' },
@@ -251,28 +264,19 @@ function timeline(task) {
 
 function attemptsTable(task) {
   if (task.attempts.length === 0) return el('p', { class: 'hint' }, 'No attempt has started yet.');
-  return el(
-    'table',
-    { class: 'attempts' },
-    el('thead', {}, el('tr', {}, ...['#', 'request', 'started', 'duration', 'billed', 'memory used / set', 'outcome', 'error'].map((h) => el('th', {}, h)))),
-    el(
-      'tbody',
-      {},
-      ...task.attempts.map((a) =>
-        el(
-          'tr',
-          {},
-          el('td', {}, String(a.attempt)),
-          el('td', { class: 'mono' }, a.requestId),
-          el('td', {}, new Date(a.startedAt).toISOString().slice(11, 23)),
-          el('td', { class: 'num' }, formatDuration(a.durationMs ?? (a.endedAt ? a.endedAt - a.startedAt : undefined))),
-          el('td', { class: 'num' }, formatDuration(a.billedDurationMs)),
-          el('td', { class: 'num' }, `${a.memoryUsedMb ?? '—'} / ${a.memoryMb} MB`),
-          el('td', {}, a.outcome ?? (a.endedAt ? 'ended' : 'running')),
-          el('td', { class: 'mono' }, a.error ? `${a.error.code}: ${a.error.message}` : ''),
-        ),
-      ),
-    ),
+  return dataTable(
+    'attempts',
+    ['#', 'request', 'started', 'duration', 'billed', 'memory used / set', 'outcome', 'error'],
+    task.attempts.map((a) => [
+      el('td', {}, String(a.attempt)),
+      el('td', { class: 'mono' }, a.requestId),
+      el('td', {}, new Date(a.startedAt).toISOString().slice(11, 23)),
+      el('td', { class: 'num' }, formatDuration(a.durationMs ?? (a.endedAt ? a.endedAt - a.startedAt : undefined))),
+      el('td', { class: 'num' }, formatDuration(a.billedDurationMs)),
+      el('td', { class: 'num' }, `${a.memoryUsedMb ?? '—'} / ${a.memoryMb} MB`),
+      el('td', {}, a.outcome ?? (a.endedAt ? 'ended' : 'running')),
+      el('td', { class: 'mono' }, a.error ? `${a.error.code}: ${a.error.message}` : ''),
+    ]),
   );
 }
 
@@ -418,16 +422,7 @@ function videoView(report) {
     bar.style.top = `${s.lane * 22 + 2}px`;
     track.append(bar);
   }
-  const ticks = el(
-    'div',
-    { class: 'timeline-axis' },
-    ...axis.ticks.map((t) => {
-      const label = el('span', { class: 'tick' }, formatDuration(t.value));
-      label.style.left = `${t.left}%`;
-      return label;
-    }),
-  );
-  parts.push(el('h4', {}, `segments (${axis.segments.length}) over ${formatDuration(axis.durationMs)}`), track, ticks);
+  parts.push(el('h4', {}, `segments (${axis.segments.length}) over ${formatDuration(axis.durationMs)}`), track, timeAxis(axis.ticks));
   if (summary.poster && results) {
     parts.push(el('h4', {}, 'poster'), picture(results, summary.poster.key, 'poster', [`${summary.poster.width} × ${summary.poster.height}`, `at ${formatDuration(summary.poster.timestamp * 1000)}`]));
   }
@@ -447,28 +442,19 @@ function videoView(report) {
 }
 
 function playersTable(players) {
-  return el(
-    'table',
-    { class: 'players' },
-    el('thead', {}, el('tr', {}, ...['player', 'hero', 'level', 'survived', 'damage', 'kills', 'rewards', 'balance after'].map((h) => el('th', {}, h)))),
-    el(
-      'tbody',
-      {},
-      ...players.map((p) =>
-        el(
-          'tr',
-          {},
-          el('td', {}, p.playerId),
-          el('td', {}, p.heroId),
-          el('td', { class: 'num' }, String(p.level)),
-          el('td', {}, p.survived ? 'yes' : 'no'),
-          el('td', { class: 'num' }, String(p.damageDealt)),
-          el('td', { class: 'num' }, String(p.kills)),
-          el('td', { class: 'rewards' }, formatGrant(p.rewards)),
-          el('td', { class: 'balance' }, p.ledger ? formatGrant(p.ledger) : 'not applied'),
-        ),
-      ),
-    ),
+  return dataTable(
+    'players',
+    ['player', 'hero', 'level', 'survived', 'damage', 'kills', 'rewards', 'balance after'],
+    players.map((p) => [
+      el('td', {}, p.playerId),
+      el('td', {}, p.heroId),
+      el('td', { class: 'num' }, String(p.level)),
+      el('td', {}, p.survived ? 'yes' : 'no'),
+      el('td', { class: 'num' }, String(p.damageDealt)),
+      el('td', { class: 'num' }, String(p.kills)),
+      el('td', { class: 'rewards' }, formatGrant(p.rewards)),
+      el('td', { class: 'balance' }, p.ledger ? formatGrant(p.ledger) : 'not applied'),
+    ]),
   );
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { attemptLogs, isLineOfTask, type CapturedLine } from '../../../lib/console/attempt-logs.ts';
 import type { TaskAttempt } from '../../../functions/shared/tasks/task-record.ts';
+import type { Invocation } from '../../../lib/local/lambda/function-host.ts';
+import { TaskLog } from '../../../lib/local/tasks/task-log.ts';
 
 const out = (text: string): CapturedLine => ({ stream: 'stdout', text });
 const json = (fields: Record<string, unknown>) => out(JSON.stringify({ level: 'INFO', ...fields }));
@@ -30,5 +32,19 @@ describe('attempt logs', () => {
       [2, 'req-2', true, ['Task rejected its input'], 0],
       [3, 'req-gone', false, [], 0],
     ]);
+  });
+
+  it('reads the lines the local runtime captured for a request id, the newest record of it', () => {
+    const log = new TaskLog();
+    const run = (requestId: string, text: string) => {
+      const record = log.started({ function: 'Fn', requestId, source: 'Work', inputs: [{ bucket: 'in', key: 'uploads/a.jpg', attempt: 1 }], batchSize: 1, memoryMb: 128 });
+      log.finish(record, { requestId, ok: true, timedOut: false, coldStart: false, startedAt: 0, endedAt: 1, durationMs: 1, logs: [out(text)], functionName: 'Fn', memoryMb: 128, billedDurationMs: 1 } satisfies Invocation);
+    };
+    run('req-1', 'first');
+    run('req-2', 'second');
+    expect(log.invocation('req-1')?.logs).toEqual([out('first')]);
+    expect(log.invocation('req-3')).toBeUndefined();
+    const logs = attemptLogs({ ...task, attempts: [attempt(1, 'req-2')] }, (id) => log.invocation(id)?.logs);
+    expect(logs).toEqual([{ attempt: 1, requestId: 'req-2', kept: true, lines: [out('second')], otherTasksLines: 0 }]);
   });
 });

@@ -3,20 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../../functions/shared/tasks/task-record.ts';
 import { TaskFeed } from '../../../lib/console/task-events.ts';
+import { taskRecord } from './task-record.ts';
 
-const record = (taskId: string, updatedAt: number, state: TaskRecord['state'] = 'running'): TaskRecord => ({
-  taskId,
-  pipeline: 'image',
-  state,
-  origin: 'upload',
-  input: { bucket: 'b', key: `uploads/${taskId}` },
-  createdAt: 0,
-  updatedAt,
-  attempts: [],
-  attemptCount: 0,
-  gbSeconds: 0,
-  costUsd: 0,
-});
+const record = (taskId: string, updatedAt: number, state: TaskRecord['state'] = 'running'): TaskRecord => taskRecord({ taskId, updatedAt, state, createdAt: 0, input: { bucket: 'b', key: `uploads/${taskId}` } });
 
 /** Server-sent events of a feed, read as a browser's EventSource would. */
 function listen(port: number): { events: Array<{ event: string; data: unknown }>; close(): void } {

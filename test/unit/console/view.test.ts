@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { RejectionReason } from '../../../functions/battle-settlement/errors.ts';
 import type { SettlementDocument } from '../../../functions/battle-settlement/settlement.ts';
 import { moderationReport } from '../../../functions/shared/moderation/verdict.ts';
-import type { TaskRecord } from '../../../functions/shared/tasks/task-record.ts';
 import { buildReport } from '../../../functions/video-capture/report.ts';
+import { taskRecord as task } from './task-record.ts';
 import {
   axisTicks,
   classBars,
@@ -32,21 +32,6 @@ import {
 
 const BATTLES = join(import.meta.dirname, '..', '..', 'fixtures', 'battles');
 
-function task(overrides: Partial<TaskRecord> & Pick<TaskRecord, 'taskId'>): TaskRecord {
-  return {
-    pipeline: 'image',
-    state: 'succeeded',
-    origin: 'upload',
-    input: { bucket: 'in', key: `uploads/${overrides.taskId}.jpg` },
-    createdAt: 1000,
-    updatedAt: 2000,
-    attempts: [],
-    attemptCount: 0,
-    gbSeconds: 0,
-    costUsd: 0,
-    ...overrides,
-  };
-}
 
 describe('formatting', () => {
   it('formats durations, bytes and dollars at their scale', () => {
