@@ -428,7 +428,7 @@ function videoView(report) {
   }
   if (summary.hlsMasterKey && results) {
     const src = mediaPathUrl(results, summary.hlsMasterKey);
-    const video = el('video', { controls: true, preload: 'metadata', class: 'hls', id: 'hls-player' });
+    const video = el('video', { controls: true, preload: 'metadata', class: 'hls', id: 'hls-player', poster: summary.poster ? mediaUrl(results, summary.poster.key) : undefined });
     // The browser's own HLS player (Safari; Chromium since 2025): the playlist and its segments come through the media route.
     const native = video.canPlayType('application/vnd.apple.mpegurl') !== '';
     if (native) video.setAttribute('src', src);
