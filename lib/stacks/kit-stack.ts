@@ -81,7 +81,7 @@ export class KitStack extends Stack {
     const { config } = props;
     const logRetention = config.logRetentionDays as logs.RetentionDays;
     this.encryption = KitEncryption.fromConfig(this, 'Encryption', config.encryption);
-    if (config.network) this.network = new KitNetwork(this, 'Network', { config: config.network });
+    if (config.network) this.network = new KitNetwork(this, 'Network', { config: config.network, encryption: this.encryption, logRetention, rekognition: config.pipelines.video?.moderation.provider === 'rekognition' });
     const baseline = { encryption: this.encryption, network: this.network };
     this.storage = new KitStorage(this, 'Storage', { ...config.storage, encryption: this.encryption });
     if (config.alerts) this.alerts = new KitAlerts(this, 'Alerts', { config: config.alerts });

@@ -32,7 +32,7 @@ const SUPPORT: Readonly<Record<string, Exclude<SupportLevel, 'unsupported'>>> = 
 };
 
 /** Whole services that are moot locally. */
-const NOT_NEEDED_PREFIXES = ['AWS::IAM::', 'AWS::Logs::', 'AWS::CloudWatch::', 'AWS::KMS::', 'AWS::XRay::', 'AWS::CDK::'];
+const NOT_NEEDED_PREFIXES = ['AWS::IAM::', 'AWS::Logs::', 'AWS::CloudWatch::', 'AWS::KMS::', 'AWS::XRay::', 'AWS::CDK::', 'AWS::EC2::'];
 
 export type SupportLevel = 'emulated' | 'not-needed' | 'unsupported';
 
