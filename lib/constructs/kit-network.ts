@@ -127,6 +127,7 @@ export class KitNetwork extends Construct {
   public readonly flowLogGroup?: logs.LogGroup;
 
   private readonly internetOwners: ReadonlySet<string>;
+  private readonly placedOwners = new Set<string>();
   private readonly privateSubnets: ec2.SubnetSelection;
   private readonly egressSubnets: ec2.SubnetSelection;
 
@@ -139,6 +140,13 @@ export class KitNetwork extends Construct {
     }
     const config = parsed.data;
     this.internetOwners = new Set(config.internetAccess);
+    // An opt-in nobody uses would still pay for a NAT gateway and leave a rule nobody reviews.
+    this.node.addValidation({
+      validate: () =>
+        [...this.internetOwners]
+          .filter((owner) => !this.placedOwners.has(owner))
+          .map((owner) => `network.internetAccess: '${owner}' has no function in this stack (its functions: ${[...this.placedOwners].join(', ') || 'none'})`),
+    });
 
     if (config.create) {
       const vpc = this.createVpc(config.maxAzs ?? 2, this.internetOwners.size > 0);
@@ -188,6 +196,7 @@ export class KitNetwork extends Construct {
   /** The placement of a function, by its owner (a pipeline id or a kit service name). */
   placementFor(owner: string): FunctionPlacement {
     const internet = this.internetOwners.has(owner);
+    this.placedOwners.add(owner);
     return {
       vpc: this.vpc,
       vpcSubnets: internet ? this.egressSubnets : this.privateSubnets,

@@ -29,6 +29,8 @@ const SUPPORT: Readonly<Record<string, Exclude<SupportLevel, 'unsupported'>>> = 
   'Custom::LogRetention': 'not-needed',
   'Custom::S3AutoDeleteObjects': 'not-needed',
   'Custom::CDKBucketDeployment': 'not-needed',
+  // Closes a created VPC's default security group: VPC placement is moot on loopback.
+  'Custom::VpcRestrictDefaultSG': 'not-needed',
 };
 
 /** Whole services that are moot locally. */
