@@ -3,6 +3,8 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { nagPacks } from '../../lib/app.ts';
 import { KitFunction } from '../../lib/constructs/kit-function.ts';
@@ -266,5 +268,17 @@ describe('network: cdk-nag', () => {
       .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`))
       .filter((finding) => finding.includes('/Network/') || finding.includes('AWS679f53fac002430cb0da5b7982bd2287'));
     expect(network.filter((finding) => !finding.includes('CloudWatchLogGroupEncrypted'))).toEqual([]);
+  });
+
+  it.each(['nist', 'hipaa'] as const)('the %s pack finds nothing in the network with KMS on, and the flow logs use the key', (compliance) => {
+    const { app, stack, template } = synthKit('all', { encryption: { kms: true }, network: { create: true, internetAccess: ['inference'] } }, { nag: false });
+    const pack = nagPacks(app, compliance).at(-1)!;
+    const network = pack
+      .validateScope(stack)
+      .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`))
+      .filter((finding) => finding.includes('/Network/') || finding.includes('AWS679f53fac002430cb0da5b7982bd2287'));
+    expect(network).toEqual([]);
+    const flowLogGroup = resources(template, 'AWS::Logs::LogGroup')[stack.getLogicalId(stack.network!.flowLogGroup!.node.defaultChild as logs.CfnLogGroup)]!;
+    expect(flowLogGroup.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(stack.encryption!.createdKey!.node.defaultChild as kms.CfnKey), 'Arn'] });
   });
 });
