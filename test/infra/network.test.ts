@@ -7,6 +7,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { nagPacks } from '../../lib/app.ts';
+import { takeInventory } from '../../lib/local/resources/inventory.ts';
+import type { ResourceIndex } from '../../lib/local/resources/resource-index.ts';
 import { KitFunction } from '../../lib/constructs/kit-function.ts';
 import { presetNames } from '../../lib/presets/index.ts';
 import { resources, synthKit } from './synth.ts';
@@ -280,5 +282,17 @@ describe('network: cdk-nag', () => {
     expect(network).toEqual([]);
     const flowLogGroup = resources(template, 'AWS::Logs::LogGroup')[stack.getLogicalId(stack.network!.flowLogGroup!.node.defaultChild as logs.CfnLogGroup)]!;
     expect(flowLogGroup.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(stack.encryption!.createdKey!.node.defaultChild as kms.CfnKey), 'Arn'] });
+  });
+});
+
+describe('network: the local runtime', () => {
+  it('counts the VPC as not needed on loopback and names only the deploy-time prefix-list lookups as not emulated', () => {
+    const { stack, template } = synthKit('all', { network: { create: true, internetAccess: ['inference'] } }, { nag: false });
+    const index = { stacks: [{ stackName: stack.stackName, template: template.toJSON() }] } as unknown as ResourceIndex;
+    const inventory = takeInventory(index);
+    expect(inventory.unsupported).toEqual([expect.stringMatching(/^Custom::AWS \(NetworkPrefixListss3/), expect.stringMatching(/^Custom::AWS \(NetworkPrefixListsdynamodb/)]);
+    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::VPCEndpoint', 'AWS::EC2::SecurityGroup', 'AWS::EC2::NatGateway', 'AWS::EC2::FlowLog', 'Custom::VpcRestrictDefaultSG']) {
+      expect(inventory.notNeeded.get(type), type).toBeGreaterThan(0);
+    }
   });
 });
