@@ -213,7 +213,7 @@ export class KitNetwork extends Construct {
     const stack = Stack.of(this);
     const ec2Arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'ec2', resource, resourceName });
     const networkInterfaces = ec2Arn('network-interface', '*');
-    const subnets = this.vpc.selectSubnets(this.privateSubnets).subnetIds;
+    const subnets = [...this.vpc.selectSubnets(this.privateSubnets).subnetIds];
     if (this.egressSubnets !== this.privateSubnets) subnets.push(...this.vpc.selectSubnets(this.egressSubnets).subnetIds);
     const securityGroups = [...this.functionSecurityGroups, ...(this.internetSecurityGroup ? [this.internetSecurityGroup] : [])];
     role.addToPrincipalPolicy(
@@ -222,17 +222,20 @@ export class KitNetwork extends Construct {
         resources: [networkInterfaces, ...subnets.map((s) => ec2Arn('subnet', s)), ...securityGroups.map((sg) => ec2Arn('security-group', sg.securityGroupId))],
       }),
     );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-        resources: [networkInterfaces],
-      }),
-    );
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], resources: [networkInterfaces] }));
+    // The Lambda developer guide: without a unique resource id, DeleteNetworkInterface must cover
+    // every resource id of the account and region (`…:*/*`), or the function may lose VPC access.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DeleteNetworkInterface'], resources: [ec2Arn('*', '*')] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], resources: ['*'] }));
     acknowledge(
       role,
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]`,
-      'Lambda creates, re-addresses and deletes the function\'s network interfaces (hyperplane ENIs) whose ids exist only at run time; scoped to this account and region, and creation to the kit\'s subnets and security groups',
+      "Lambda creates and re-addresses the function's network interfaces (hyperplane ENIs), whose ids exist only at run time; scoped to this account and region, and creation to the kit's subnets and security groups",
+    );
+    acknowledge(
+      role,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]`,
+      "ec2:DeleteNetworkInterface only: the Lambda developer guide requires it on all resource ids of the account and region for Lambda to remove the function's run-time network interfaces",
     );
     acknowledge(
       role,

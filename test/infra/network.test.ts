@@ -145,9 +145,10 @@ describe('network: a created VPC nobody opted into the internet from', () => {
     expect(create).toContain(functionSg);
     expect(create).toContain(':network-interface/*');
     expect(create).not.toContain('"*"');
-    for (const action of ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses']) {
+    for (const action of ['ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses']) {
       expect(JSON.stringify(byAction(action).Resource), action).toMatch(/:network-interface\/\*"\]\]\}$/);
     }
+    expect(JSON.stringify(byAction('ec2:DeleteNetworkInterface').Resource)).toMatch(/\{"Ref":"AWS::AccountId"\},":\*\/\*"\]\]\}$/);
     for (const action of ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets']) expect(byAction(action).Resource).toBe('*');
   });
 });
