@@ -177,7 +177,8 @@ export class KitNetwork extends Construct {
     if (this.internetOwners.size > 0) {
       this.internetSecurityGroup = new ec2.SecurityGroup(this, 'InternetSecurityGroup', {
         vpc: this.vpc,
-        description: `serverless-media-kit functions allowed the internet (${[...this.internetOwners].join(', ')}): HTTPS anywhere`,
+        // A fixed description: changing it would replace the group under running functions.
+        description: 'serverless-media-kit functions opted into the internet (network.internetAccess): HTTPS anywhere',
         allowAllOutbound: false,
       });
       this.internetSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the internet (network.internetAccess)');

@@ -230,6 +230,17 @@ describe('network: an existing VPC', () => {
     for (const id of kitFunctions(stack, template).keys()) expect(functions[id]!.Properties.VpcConfig.SecurityGroupIds, id).toEqual(securityGroupIds);
   });
 
+  it('gives an opted-in owner the internet security group in the given subnets (which must route to a NAT)', () => {
+    const { stack, template } = synthKit('games', { network: { ...IMPORTED, internetAccess: ['leaderboard'] } }, { nag: false });
+    const functions = resources(template, 'AWS::Lambda::Function');
+    const functionSg = logicalId(stack, stack.network!.functionSecurityGroup!);
+    const internetSg = logicalId(stack, stack.network!.internetSecurityGroup!);
+    for (const [id, owner] of kitFunctions(stack, template)) {
+      expect(functions[id]!.Properties.VpcConfig.SubnetIds, id).toEqual(IMPORTED.subnetIds);
+      expect(refs(functions[id]!.Properties.VpcConfig.SecurityGroupIds), owner).toEqual(owner === 'leaderboard' ? [functionSg, internetSg].sort() : [functionSg]);
+    }
+  });
+
   it('lets existing security groups reach the endpoints the kit creates', () => {
     const { template } = synthKit('games', { network: { ...IMPORTED, securityGroupIds: ['sg-0123456789abcdef0', 'sg-0fedcba9876543210'] } }, { nag: false });
     const ingress = Object.values(resources(template, 'AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties.SourceSecurityGroupId).sort();
