@@ -58,7 +58,7 @@ export async function bootRuntime(options: BootOptions): Promise<LocalRuntime> {
   const notNeeded = [...runtime.inventory.notNeeded.values()].reduce((a, b) => a + b, 0);
   progress(
     `runtime up in ${Math.round(performance.now() - started)} ms: ${functions} function${functions === 1 ? '' : 's'}, ` +
-      `${runtime.pipelines.length} pipeline${runtime.pipelines.length === 1 ? '' : 's'} ${dim(`(${notNeeded} resources not needed locally: IAM, policies, logs, alarms)`)}`,
+      `${runtime.pipelines.length} pipeline${runtime.pipelines.length === 1 ? '' : 's'} ${dim(`(${notNeeded} resources not needed locally: IAM, policies, logs, alarms, VPC)`)}`,
   );
   progress(
     options.timeScale > 1
