@@ -1,9 +1,13 @@
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Duration } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { KIT_EVENT_SOURCE } from '../../functions/shared/tasks/task-events.ts';
+import type { KitEncryption } from './kit-encryption.ts';
+import { acknowledge, acknowledgeDeadLetterQueue } from './nag.ts';
+import { queueEncryption } from './work-queue.ts';
 
 export interface KitEventBusProps {
   /** @default 'media-kit' */
@@ -29,16 +33,20 @@ export interface KitEventSubscriptionProps {
   /** A function (invoked asynchronously, with retries) or a queue. */
   readonly target: lambda.IFunction | sqs.IQueue;
   /**
-   * Where an event goes when the target cannot take it after EventBridge's retries; without one,
-   * EventBridge drops it.
-   * @default none
+   * Where an event goes when the target cannot take it after EventBridge's retries (EventBridge
+   * would otherwise drop it).
+   * @default a new queue of this subscription's own, kept 14 days
    */
   readonly deadLetterQueue?: sqs.IQueue;
+  /** Encrypts the dead-letter queue this construct creates with the stack's key. @default SQS-managed encryption */
+  readonly encryption?: KitEncryption;
 }
 
 /** One line to act on kit events: a rule on the kit bus routing a pipeline's events to a function or queue. */
 export class KitEventSubscription extends Construct {
   public readonly rule: events.Rule;
+  /** Events the target could not take after EventBridge's retries. */
+  public readonly deadLetterQueue: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: KitEventSubscriptionProps) {
     super(scope, id);
@@ -51,8 +59,16 @@ export class KitEventSubscription extends Construct {
         ...(props.pipeline ? { detail: { pipeline: [props.pipeline] } } : {}),
       },
     });
-    const options = props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {};
+    this.deadLetterQueue = props.deadLetterQueue ?? this.ownDeadLetterQueue(props.encryption);
+    const options = { deadLetterQueue: this.deadLetterQueue };
     const target = props.target;
     this.rule.addTarget('functionArn' in target ? new targets.LambdaFunction(target, options) : new targets.SqsQueue(target, options));
+  }
+
+  private ownDeadLetterQueue(encryption: KitEncryption | undefined): sqs.Queue {
+    const queue = new sqs.Queue(this, 'DeadLetterQueue', { ...queueEncryption(encryption), enforceSSL: true, retentionPeriod: Duration.days(14) });
+    acknowledge(queue, 'AwsSolutions-SQS3', "This queue is itself the dead-letter queue of the subscription's rule target");
+    acknowledgeDeadLetterQueue(queue, 'The end of the subscription: events its target could not take after EventBridge retried them wait here for inspection');
+    return queue;
   }
 }
