@@ -52,8 +52,8 @@ export class KitEncryption extends Construct {
       });
       this.key = this.createdKey;
       this.allowLogsService(this.createdKey);
-      this.allowS3Notifications(this.createdKey);
-      this.allowEventBridgeDelivery(this.createdKey);
+      this.allowQueueDeliveries(this.createdKey, 'S3NotificationsOfThisAccount', 's3.amazonaws.com');
+      this.allowQueueDeliveries(this.createdKey, 'EventBridgeRulesOfThisAccount', 'events.amazonaws.com');
     } else {
       this.key = kms.Key.fromKeyArn(this, 'Key', props.kms);
     }
@@ -76,31 +76,16 @@ export class KitEncryption extends Construct {
   }
 
   /**
-   * S3 sends object notifications into the kit's encrypted work queues (QueueNotificationDestination):
-   * SQS asks KMS for a data key on S3's behalf. Only for this account's buckets; the queue policy
-   * names the bucket.
+   * A service that writes into the kit's encrypted queues for this account's resources only: SQS
+   * asks KMS for a data key on its behalf. S3 sends object notifications to the work queues
+   * (QueueNotificationDestination; the queue policy names the bucket); EventBridge delivers rule
+   * targets into the leaderboard's queue and the dead-letter queues of rule targets.
    */
-  private allowS3Notifications(key: kms.Key): void {
+  private allowQueueDeliveries(key: kms.Key, sid: string, service: 's3.amazonaws.com' | 'events.amazonaws.com'): void {
     key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'S3NotificationsOfThisAccount',
-        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
-  }
-
-  /**
-   * EventBridge delivers rule targets into the kit's encrypted queues and dead-letter queues (the
-   * leaderboard's queue, the inference index's DLQ): for this account's rules only.
-   */
-  private allowEventBridgeDelivery(key: kms.Key): void {
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'EventBridgeRulesOfThisAccount',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        sid,
+        principals: [new iam.ServicePrincipal(service)],
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },

@@ -2,14 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, GetItemCommand, TransactGetItemsCommand, TransactionCanceledException, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { settleBattle } from '../../../functions/battle-settlement/core.ts';
-import { SETTLEMENT_ERROR_CODES } from '../../../functions/battle-settlement/errors.ts';
-import { SettlementEnv } from '../../../functions/battle-settlement/options.ts';
-import { EnvName } from '../../../functions/shared/env-names.ts';
-import { findLog } from './helpers.ts';
+import { findLog, stubSettlementHandlerEnv } from './helpers.ts';
+import { s3NotificationRecord } from '../../fixtures/sqs-s3-record.ts';
 
 /** A budget small enough that a slow DynamoDB outlives it: what happens to a grant that may have committed. */
 const BUDGET_MS = 300;
@@ -24,42 +22,12 @@ const text = JSON.stringify(log);
 const settled = settleBattle(text);
 const KEY = 'battles/slow.json';
 
-function record(receiveCount: number): SQSRecord {
-  return {
-    messageId: `m${receiveCount}`,
-    receiptHandle: 'rh',
-    body: JSON.stringify({
-      Records: [
-        {
-          eventVersion: '2.1',
-          eventSource: 'aws:s3',
-          eventName: 'ObjectCreated:Put',
-          eventTime: '2026-12-01T08:00:00.000Z',
-          s3: { bucket: { name: 'ingest-bucket' }, object: { key: KEY, size: text.length, eTag: 'etag-1', sequencer: '0A' } },
-        },
-      ],
-    }),
-    attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', SenderId: 's3', ApproximateFirstReceiveTimestamp: '0' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:work',
-    awsRegion: 'us-east-1',
-  };
-}
+const record = (receiveCount: number) => s3NotificationRecord({ messageId: `m${receiveCount}`, key: KEY, size: text.length, receiveCount });
 
 const puts = () => s3.commandCalls(PutObjectCommand).map((c) => String(c.args[0].input.Key));
 
 beforeAll(async () => {
-  vi.stubEnv(EnvName.RESULTS_BUCKET, 'results-bucket');
-  vi.stubEnv(
-    EnvName.PIPELINE_CONTRACT,
-    JSON.stringify({ id: 'settlement', ingestPrefix: 'battles/', outputPrefix: 'settlement/', resultDocument: 'settlement.json', errorCodes: SETTLEMENT_ERROR_CODES, acceptsJsonTasks: true }),
-  );
-  vi.stubEnv(EnvName.TIME_BUDGET_MS, String(BUDGET_MS));
-  vi.stubEnv(EnvName.PIPELINE_SETTINGS, JSON.stringify({ limits: { maxInputBytes: 64 * 1024, maxActions: 5000 }, allowedRulesetVersions: ['1'] }));
-  vi.stubEnv(SettlementEnv.SETTLEMENTS_TABLE, 'settlements');
-  vi.stubEnv(SettlementEnv.LEDGER_TABLE, 'ledger');
+  stubSettlementHandlerEnv({ timeBudgetMs: BUDGET_MS });
   ({ handler } = await import('../../../functions/battle-settlement/handler.ts'));
 });
 

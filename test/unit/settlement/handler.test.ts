@@ -10,17 +10,14 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BattleLog } from '../../../functions/battle-settlement/battle-log.ts';
 import { settleBattle } from '../../../functions/battle-settlement/core.ts';
-import { SETTLEMENT_ERROR_CODES } from '../../../functions/battle-settlement/errors.ts';
-import { SettlementEnv } from '../../../functions/battle-settlement/options.ts';
 import { grantRequestToken } from '../../../functions/battle-settlement/settlement-store.ts';
-import { EnvName } from '../../../functions/shared/env-names.ts';
-import { encodeS3Key } from '../../../functions/shared/keys.ts';
-import { copy, findLog } from './helpers.ts';
+import { copy, findLog, stubSettlementHandlerEnv } from './helpers.ts';
+import { s3NotificationRecord } from '../../fixtures/sqs-s3-record.ts';
 
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBClient);
@@ -37,29 +34,7 @@ const victory: BattleLog = findLog((log) => {
 const victoryText = JSON.stringify(victory);
 const settled = settleBattle(victoryText);
 
-function record(id: string, key: string, sequencer = '0A', eTag = 'etag-1'): SQSRecord {
-  return {
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body: JSON.stringify({
-      Records: [
-        {
-          eventVersion: '2.1',
-          eventSource: 'aws:s3',
-          eventName: 'ObjectCreated:Put',
-          eventTime: '2026-12-01T08:00:00.000Z',
-          s3: { bucket: { name: 'ingest-bucket' }, object: { key: encodeS3Key(key), size: 100, eTag, sequencer } },
-        },
-      ],
-    }),
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's3', ApproximateFirstReceiveTimestamp: '0' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:work',
-    awsRegion: 'us-east-1',
-  };
-}
+const record = (messageId: string, key: string, sequencer = '0A', eTag = 'etag-1') => s3NotificationRecord({ messageId, key, sequencer, eTag });
 
 function upload(key: string, text: string, contentLength = Buffer.byteLength(text)) {
   s3.on(GetObjectCommand, { Bucket: 'ingest-bucket', Key: key }).resolves({
@@ -109,16 +84,7 @@ const cancelled = (...codes: string[]) =>
   });
 
 beforeAll(async () => {
-  vi.stubEnv(EnvName.RESULTS_BUCKET, 'results-bucket');
-  vi.stubEnv(
-    EnvName.PIPELINE_CONTRACT,
-    JSON.stringify({ id: 'settlement', ingestPrefix: 'battles/', outputPrefix: 'settlement/', resultDocument: 'settlement.json', errorCodes: SETTLEMENT_ERROR_CODES, acceptsJsonTasks: true }),
-  );
-  vi.stubEnv(EnvName.TIME_BUDGET_MS, '5000');
-  vi.stubEnv(EnvName.PIPELINE_SETTINGS, JSON.stringify({ limits: { maxInputBytes: 64 * 1024, maxActions: 5000 }, allowedRulesetVersions: ['1'] }));
-  vi.stubEnv(SettlementEnv.SETTLEMENTS_TABLE, 'settlements');
-  vi.stubEnv(SettlementEnv.LEDGER_TABLE, 'ledger');
-  vi.stubEnv(EnvName.KIT_BUS_NAME, 'media-kit');
+  stubSettlementHandlerEnv({ busName: 'media-kit' });
   ({ handler } = await import('../../../functions/battle-settlement/handler.ts'));
 });
 

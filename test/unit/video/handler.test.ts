@@ -15,15 +15,15 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EnvName } from '../../../functions/shared/env-names.ts';
 import { loadBinaries } from '../../../functions/shared/ffmpeg/binaries.ts';
-import { encodeS3Key } from '../../../functions/shared/keys.ts';
 import { VIDEO_ERROR_CODES } from '../../../functions/video-capture/error-codes.ts';
 import { VIDEO_EVENT_BUS_ENV } from '../../../functions/video-capture/settings.ts';
 import * as videos from '../../fixtures/videos.ts';
+import { s3NotificationRecord } from '../../fixtures/sqs-s3-record.ts';
 
 const run = promisify(execFile);
 const s3 = mockClient(S3Client);
@@ -34,29 +34,7 @@ const NSFW_LABELS = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'];
 /** Every label over threshold 0 with min confidence 0: each frame is a hit, whatever the model says. */
 const everyLabel = (severity: 'review' | 'block') => ({ minConfidence: 0, labels: Object.fromEntries(NSFW_LABELS.map((l) => [l, { [severity]: 0 }])) });
 
-function record(key: string, sequencer = '0A'): SQSRecord {
-  return {
-    messageId: `m-${key}`,
-    receiptHandle: 'rh',
-    body: JSON.stringify({
-      Records: [
-        {
-          eventVersion: '2.1',
-          eventSource: 'aws:s3',
-          eventName: 'ObjectCreated:Put',
-          eventTime: '2026-12-01T08:00:00.000Z',
-          s3: { bucket: { name: 'ingest-bucket' }, object: { key: encodeS3Key(key), size: 100, eTag: 'etag-1', sequencer } },
-        },
-      ],
-    }),
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's3', ApproximateFirstReceiveTimestamp: '0' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:work',
-    awsRegion: 'us-east-1',
-  };
-}
+const record = (key: string, sequencer = '0A') => s3NotificationRecord({ key, sequencer });
 
 const notFound = () => new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } });
 
