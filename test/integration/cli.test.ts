@@ -127,6 +127,15 @@ describe('media-kit CLI', () => {
     expect(result.stdout).toMatch(/1 succeeded, 0 failed/);
   }, 120_000);
 
+  it('runs the hardened assembly (KMS, a VPC, alerts, the dashboard): VPC resources not needed, KMS named once', { timeout: 240_000 }, async () => {
+    const result = await cli(['run', '--preset', 'entertainment', '--config', join(PROJECT_ROOT, 'hardened.json'), '--json', join(dir, 'spin.gif')]);
+    expect(result.stderr).toMatch(/resources not needed locally: IAM, policies, logs, alarms, VPC/);
+    expect(result.stderr.match(/KMS is not applied locally: \d+ resources/g)).toHaveLength(1);
+    const report = JSON.parse(result.stdout) as { items: { status: string; pipeline: string }[] };
+    expect(report.items).toEqual([expect.objectContaining({ pipeline: 'image', status: 'succeeded' })]);
+    expect(result.code).toBe(0);
+  });
+
   it('refuses input it cannot route, a pipeline the preset lacks, and unknown presets, with exit 1', { timeout: 240_000 }, async () => {
     const text = await cli(['run', join(dir, 'notes.txt')]);
     expect(text.code).toBe(1);
