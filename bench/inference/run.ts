@@ -1,10 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import * as tf from '@tensorflow/tfjs';
 import { type ImageEntry, runInference } from '../../functions/inference/core.ts';
 import { type BackendName, defaultImageModel, ensureBackend } from '../../functions/shared/model/index.ts';
 import { noiseJpeg } from '../../test/fixtures/model-images.ts';
 import { printTable, writeResults } from '../lib/report.ts';
-import { measure, measured, type RssTrace, traceRss } from './measure.ts';
+import { measure, measured, runChild, spawnChild, type RssTrace, traceRssWithoutLeaks } from './measure.ts';
 
 /**
  * bench/inference: the inference core on the default model (nsfwjs MobileNetV2), wasm beside the
@@ -63,30 +61,17 @@ async function child(backend: BackendName, singles: number, rssImages: number): 
       for (const e of manifest) await runInference([e], { model });
     });
     run.batch = { manifestMs: asBatch.wallMs, singlesMs: asSingles.wallMs, manifestCpuSeconds: asBatch.cpuSeconds, singlesCpuSeconds: asSingles.cpuSeconds };
-    const tensors = tf.memory().numTensors;
     let done = 0;
-    run.rss = await traceRss(rssImages, 16, 64, 250, async (count) => {
+    run.rss = await traceRssWithoutLeaks(rssImages, 16, 64, 250, async (count) => {
       await runInference(Array.from({ length: count }, () => entry(done++)), { model });
     });
-    if (tf.memory().numTensors !== tensors) throw new Error(`tensors leaked: ${tensors} → ${tf.memory().numTensors}`);
   }
   return run;
 }
 
-if (args[0] === '--child') {
-  const result = await child(args[1] as BackendName, Number(args[2]), Number(args[3]));
-  process.stdout.write(`\n${JSON.stringify(result)}\n`);
-  process.exit(0);
-}
+await runChild(([backend, singles, rss]) => child(backend as BackendName, Number(singles), Number(rss)));
 
-function spawnBackend(backend: BackendName, singles: number, rssImages: number): BackendRun {
-  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', import.meta.filename, '--child', backend, String(singles), String(rssImages)], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (run.status !== 0) throw new Error(`${backend} run failed: ${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as BackendRun;
-}
+const spawnBackend = (backend: BackendName, singles: number, rssImages: number) => spawnChild<BackendRun>(import.meta.filename, [backend, String(singles), String(rssImages)]);
 
 const rssImages = flag('images', 2000);
 console.error(`wasm: load, ${flag('singles', 64)} single jobs, 32-image manifest vs 32 singles, RSS over ${rssImages} images…`);

@@ -1,10 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { type BackendName, defaultImageModel, ensureBackend } from '../../functions/shared/model/index.ts';
 import { type Frame, ModerationSettingsSchema, moderationReport, nsfwjsProvider, thresholdsFor } from '../../functions/shared/moderation/index.ts';
 import { cartoonPng, gradientPng, noiseJpeg } from '../../test/fixtures/model-images.ts';
-import { measure, type RssTrace, traceRss } from '../inference/measure.ts';
+import { measure, runChild, spawnChild, type RssTrace, traceRssWithoutLeaks } from '../inference/measure.ts';
 import { printTable, writeResults } from '../lib/report.ts';
 
 /**
@@ -51,31 +49,18 @@ async function child(backend: BackendName, timedFrames: number, rssFrames: numbe
   });
   const run: BackendRun = { backend, loadMs, timed: { frames: timedFrames, ...timed } };
   if (backend === 'wasm' && rssFrames > 0) {
-    const tensors = tf.memory().numTensors;
     let done = 0;
-    run.rss = await traceRss(rssFrames, 24, 48, 250, async (count) => {
+    run.rss = await traceRssWithoutLeaks(rssFrames, 24, 48, 250, async (count) => {
       await provider.classify(take(count, done));
       done += count;
     });
-    if (tf.memory().numTensors !== tensors) throw new Error(`tensors leaked: ${tensors} → ${tf.memory().numTensors}`);
   }
   return run;
 }
 
-if (args[0] === '--child') {
-  const result = await child(args[1] as BackendName, Number(args[2]), Number(args[3]));
-  process.stdout.write(`\n${JSON.stringify(result)}\n`);
-  process.exit(0);
-}
+await runChild(([backend, timed, rss]) => child(backend as BackendName, Number(timed), Number(rss)));
 
-function spawnBackend(backend: BackendName, timed: number, rssFrames: number): BackendRun {
-  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', import.meta.filename, '--child', backend, String(timed), String(rssFrames)], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (run.status !== 0) throw new Error(`${backend} run failed: ${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as BackendRun;
-}
+const spawnBackend = (backend: BackendName, timed: number, rssFrames: number) => spawnChild<BackendRun>(import.meta.filename, [backend, String(timed), String(rssFrames)]);
 
 const rssFrames = flag('frames', 2000);
 console.error(`wasm: ${flag('timed', 64)} frames timed, then RSS over ${rssFrames} classifications…`);
