@@ -29,7 +29,8 @@ export async function quarantine(
       CopySource: source,
       MetadataDirective: 'REPLACE',
       Metadata: { 'source-bucket': object.bucket, 'source-key': encodeURIComponent(object.key), report: encodeURIComponent(target.reportKey) },
-      ServerSideEncryption: 'AES256',
+      // No ServerSideEncryption here: the copy takes the results bucket's default (SSE-S3, or the
+      // stack key with bucket keys under encryption.kms), as every other object there does.
     }),
     options,
   );

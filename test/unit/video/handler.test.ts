@@ -126,6 +126,8 @@ describe('video handler', () => {
 
     const copy = s3.commandCalls(CopyObjectCommand)[0]!.args[0].input;
     expect(copy).toMatchObject({ Bucket: 'results-bucket', Key: 'quarantine/videos/bad.mp4', CopySource: 'ingest-bucket/videos/bad.mp4' });
+    // The bucket's default encryption applies (the stack key under encryption.kms), never an override.
+    expect(copy.ServerSideEncryption).toBeUndefined();
     const tag = s3.commandCalls(PutObjectTaggingCommand)[0]!.args[0].input;
     expect(tag).toMatchObject({ Bucket: 'ingest-bucket', Key: 'videos/bad.mp4', Tagging: { TagSet: [{ Key: 'media-kit-verdict', Value: 'block' }] } });
     const report = putJson('video/bad.mp4/report.json');
