@@ -54,19 +54,30 @@ export class WorkQueue extends Construct {
       retentionPeriod: props.retentionPeriod ?? Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'Messages reached the dead-letter queue: uploads that could not be processed after retries',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    if (props.alarmAction) {
-      this.deadLetterAlarm.addAlarmAction(props.alarmAction);
-      this.deadLetterAlarm.addOkAction(props.alarmAction);
-    }
+    this.deadLetterAlarm = deadLetterAlarm(
+      this,
+      this.deadLetterQueue,
+      'Messages reached the dead-letter queue: uploads that could not be processed after retries',
+      props.alarmAction,
+    );
   }
+}
+
+/** An alarm on a dead-letter queue's first message, notifying `action` (on ALARM and on OK) when given. */
+export function deadLetterAlarm(scope: Construct, queue: sqs.IQueue, description: string, action?: cloudwatch.IAlarmAction): cloudwatch.Alarm {
+  const alarm = new cloudwatch.Alarm(scope, 'DeadLetterAlarm', {
+    alarmDescription: description,
+    metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+    threshold: 0,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  if (action) {
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+  }
+  return alarm;
 }
 
 /** The kit's queue encryption: the stack's key when it has one (data keys reused for 5 minutes), SQS-managed otherwise. */

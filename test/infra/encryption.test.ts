@@ -94,6 +94,17 @@ describe('encryption: kms true', () => {
     expect(JSON.stringify(statements)).not.toMatch(/Bucket[0-9A-F]{8}/);
   });
 
+  it('admits a service to a queue or to the key only with a condition naming this account or the exact source', () => {
+    for (const [id, policy] of Object.entries(resources(template, 'AWS::SQS::QueuePolicy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as { Principal: { Service?: unknown }; Condition?: unknown }[]) {
+        if (statement.Principal.Service) expect(statement.Condition, `${id}: ${JSON.stringify(statement.Principal)}`).toBeDefined();
+      }
+    }
+    for (const statement of resources(template, 'AWS::KMS::Key')[key.id]!.Properties.KeyPolicy.Statement as { Principal: { Service?: unknown }; Condition?: unknown }[]) {
+      if (statement.Principal.Service) expect(statement.Condition, JSON.stringify(statement.Principal)).toBeDefined();
+    }
+  });
+
   it('lets the video reviewers decrypt quarantined uploads', () => {
     const reviewer = Object.keys(resources(template, 'AWS::IAM::Role')).find((id) => id.startsWith('VideoPipelineReviewerRole'))!;
     const policy = Object.values(resources(template, 'AWS::IAM::Policy')).find((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === reviewer))!;

@@ -22,6 +22,10 @@ describe('KitEventSubscription', () => {
     const dlqId = stack.getLogicalId(subscription.deadLetterQueue.node.defaultChild as never);
     expect(rule.Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } });
     expect(template.findResources('AWS::SQS::Queue')[dlqId]!.Properties).toMatchObject({ MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true });
+    // …and alarms on its first message, as every dead-letter queue of the kit does.
+    const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((r) => JSON.stringify(r).includes(dlqId))!;
+    expect(alarm.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(subscription.deadLetterAlarm).toBeDefined();
   });
 
   it('encrypts its dead-letter queue with the stack key when given one, and stays clean under AwsSolutions and Serverless', () => {
