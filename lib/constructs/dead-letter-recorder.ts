@@ -1,6 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
-import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -9,6 +8,7 @@ import { KitFunction, type KitArchitecture } from './kit-function.ts';
 import type { KitEncryption } from './kit-encryption.ts';
 import type { KitNetwork } from './kit-network.ts';
 import { acknowledgeQueueTriggered } from './nag.ts';
+import { addQueueEventSource } from './queue-event-source.ts';
 import type { KitTaskTable } from './task-table.ts';
 
 /** A pipeline whose dead letters become task records. */
@@ -68,9 +68,7 @@ export class DeadLetterRecorder extends Construct {
     props.tasks.grantRecorder(this.handler.function);
     props.bus?.grantPutEventsTo(this.handler.function);
     for (const pipeline of props.pipelines) {
-      this.handler.function.addEventSource(
-        new lambdaEvents.SqsEventSource(pipeline.deadLetterQueue, { batchSize: 10, maxConcurrency: 2, reportBatchItemFailures: true }),
-      );
+      addQueueEventSource(this.handler.function, pipeline.deadLetterQueue, { batchSize: 10, maxConcurrency: 2, encryption: props.encryption });
     }
     acknowledgeQueueTriggered(this.handler, "the pipelines' dead-letter queues (a record it cannot write stays in its DLQ for the queue's 14-day retention)");
   }

@@ -66,12 +66,21 @@ export class KitEncryption extends Construct {
    * which objects, queues and tables.
    */
   grantUse(grantee: iam.IGrantable): iam.Grant {
+    return this.grantThrough(grantee, DATA_KEY_ACTIONS, VIA_SERVICES);
+  }
+
+  /** Lets a principal read objects encrypted under the key, through S3 only (reviewers of quarantined uploads). */
+  grantReadThroughS3(grantee: iam.IGrantable): iam.Grant {
+    return this.grantThrough(grantee, ['kms:Decrypt'], ['s3']);
+  }
+
+  private grantThrough(grantee: iam.IGrantable, actions: readonly string[], services: readonly string[]): iam.Grant {
     const stack = Stack.of(this);
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: DATA_KEY_ACTIONS,
+      actions: [...actions],
       resourceArns: [this.key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': VIA_SERVICES.map((service) => `${service}.${stack.region}.${stack.urlSuffix}`) } },
+      conditions: { StringEquals: { 'kms:ViaService': services.map((service) => `${service}.${stack.region}.${stack.urlSuffix}`) } },
     });
   }
 

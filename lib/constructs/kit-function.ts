@@ -144,7 +144,7 @@ export class KitFunction extends Construct {
       this.function,
       'LambdaConcurrency',
       ['nist', 'hipaa'],
-      "Concurrency is bounded by the trigger (each SQS event source's maxConcurrency, the task API's stage throttling); reserved concurrency would carve from the account pool and fails deploys in accounts with the default limit",
+      "Concurrency is bounded where each function is triggered: every SQS event source's maxConcurrency, the task API's stage throttling, and for the inference indexer one invocation per inference result, itself bounded by the inference queue's maxConcurrency; reserved concurrency would carve from the account pool and fails deploys in accounts with the default limit",
     );
     acknowledge(
       this.role,

@@ -1,12 +1,13 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EnvName } from '../../functions/shared/env-names.ts';
 import type { KitEncryption } from './kit-encryption.ts';
 import type { KitFunction } from './kit-function.ts';
+import { addQueueEventSource } from './queue-event-source.ts';
 import { QueueNotificationDestination } from './queue-notification.ts';
 import { acknowledge, acknowledgeNotificationsHandler, acknowledgeQueueTriggered, prefixGrantFinding } from './nag.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -39,7 +40,7 @@ export interface QueueWorkerProps {
  */
 export class QueueWorker extends Construct {
   public readonly workQueue: WorkQueue;
-  public readonly eventSource: lambdaEvents.SqsEventSource;
+  public readonly eventSource: lambda.EventSourceMapping;
 
   constructor(scope: Construct, id: string, props: QueueWorkerProps) {
     super(scope, id);
@@ -54,13 +55,12 @@ export class QueueWorker extends Construct {
     props.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new QueueNotificationDestination(this.workQueue.queue), {
       prefix: props.prefix,
     });
-    this.eventSource = new lambdaEvents.SqsEventSource(this.workQueue.queue, {
+    this.eventSource = addQueueEventSource(fn, this.workQueue.queue, {
       batchSize: props.batchSize ?? 5,
       maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
       maxConcurrency: props.maxConcurrency ?? 10,
-      reportBatchItemFailures: true,
+      encryption: props.encryption,
     });
-    fn.addEventSource(this.eventSource);
     acknowledgeQueueTriggered(props.worker, `its work queue (uploads under '${props.prefix}')`);
     // A record the worker chose not to start for lack of time goes back as a fresh message (its
     // receive count restarts), so deferral never counts toward the DLQ: send to this queue only.

@@ -3,7 +3,6 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as events from 'aws-cdk-lib/aws-events';
-import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SETTLEMENT_ERROR_CODES } from '../../functions/battle-settlement/errors.ts';
@@ -16,6 +15,7 @@ import { KitFunction, type KitArchitecture } from '../constructs/kit-function.ts
 import type { KitNetwork } from '../constructs/kit-network.ts';
 import { tableEncryption } from '../constructs/task-table.ts';
 import { acknowledgeQueueTriggered, acknowledgeTableBackups } from '../constructs/nag.ts';
+import { addQueueEventSource } from '../constructs/queue-event-source.ts';
 import { WorkQueue } from '../constructs/work-queue.ts';
 import { functionEntry, PROJECT_ROOT } from './paths.ts';
 import { QueuePipeline, type KitPipelineProps } from './queue-pipeline.ts';
@@ -118,6 +118,8 @@ function kitTable(
   return table;
 }
 
+const LEADERBOARD_MAX_CONCURRENCY = 5;
+
 export interface LeaderboardProps {
   readonly bus: events.IEventBus;
   readonly table: dynamodb.ITable;
@@ -153,7 +155,8 @@ export class Leaderboard extends Construct {
       environment: { [LEADERBOARD_TABLE_ENV]: props.table.tableName },
     });
     this.queue = new WorkQueue(this, 'Queue', { consumerTimeout: timeout, alarmAction: props.alarmAction, encryption: props.encryption });
-    this.function.function.addEventSource(new lambdaEvents.SqsEventSource(this.queue.queue, { batchSize: 10, reportBatchItemFailures: true }));
+    // A few concurrent writers are plenty for per-season counters, and bound the function (LambdaConcurrency).
+    addQueueEventSource(this.function.function, this.queue.queue, { batchSize: 10, maxConcurrency: LEADERBOARD_MAX_CONCURRENCY, encryption: props.encryption });
     acknowledgeQueueTriggered(this.function, 'its queue of Battle Settled events');
     this.function.function.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], resources: [props.table.tableArn] }),

@@ -90,7 +90,7 @@ export class VideoPipeline extends QueuePipeline<typeof videoSettingsSchema> {
     this.reviewerRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.resultsBucket.bucketArn] }));
     acknowledgeInlinePolicies(this.reviewerRole);
     // Quarantined copies and reports are SSE-KMS objects when the stack has a key.
-    props.encryption?.grantUse(this.reviewerRole);
+    props.encryption?.grantReadThroughS3(this.reviewerRole);
     for (const prefix of [quarantinePrefix, this.contract.outputPrefix]) {
       acknowledge(this.reviewerRole, prefixGrantFinding(props.resultsBucket, prefix), `Reviewers read only under '${prefix}' of the results bucket`);
     }
