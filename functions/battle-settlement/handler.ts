@@ -48,6 +48,15 @@ export const handler = createQueueWorkerHandler({
     // The event's time, not the clock: a retry of this task sends the identical transaction.
     const settledAt = object.eventTime ?? '';
     const { battleId } = settlement.document;
+    // Not enough budget left to grant and write the document: fail now, while nothing is granted,
+    // rather than send a grant whose answer the budget would cut off on every delivery.
+    if (work.remainingMs() < grantReserveMs(work.budgetMs)) {
+      throw battleError(
+        BattleErrorCode.BATTLE_PROCESSING_TIMEOUT,
+        `Battle ${battleId}: ${Math.round(work.remainingMs())} ms of the ${work.budgetMs} ms budget were left after the replay, under the ${grantReserveMs(work.budgetMs)} ms its grant needs; nothing was granted`,
+        { battleId, budgetMs: work.budgetMs },
+      );
+    }
     // Once the transaction may have been sent, running out of budget is no longer a verdict on the
     // battle: the grant may have committed. The retry reads the outcome from the settlement record
     // (its own record settles again) and finishes the document, so the task still ends succeeded.
@@ -74,6 +83,9 @@ export const handler = createQueueWorkerHandler({
     );
   },
 });
+
+/** Budget the grant, balances and settlement.json need after the replay: a fifth of the budget, at most 1 s. */
+const grantReserveMs = (budgetMs: number) => Math.min(1000, Math.round(budgetMs / 5));
 
 /** The pipeline's timeout, turned into a retry once `committedMaybe()` says the grant may have gone through. */
 async function retryOnBudget<T>(work: () => Promise<T>, committedMaybe: () => boolean, message: string): Promise<T> {
