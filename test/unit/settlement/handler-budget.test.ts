@@ -81,7 +81,7 @@ describe('settlement handler: the budget runs out after the grant was sent', () 
     expect(response.batchItemFailures).toEqual([]);
     expect(ddb.commandCalls(TransactWriteItemsCommand)).toHaveLength(0);
     const failure = s3.commandCalls(PutObjectCommand).find((c) => String(c.args[0].input.Key).startsWith('failures/'));
-    expect(String(failure!.args[0].input.Body)).toContain("BATTLE_PROCESSING_TIMEOUT");
+    expect(String(failure!.args[0].input.Body)).toContain('BATTLE_PROCESSING_TIMEOUT');
   });
 
   it('still fails the battle with BATTLE_PROCESSING_TIMEOUT when the budget ran out before any grant was sent', async () => {
