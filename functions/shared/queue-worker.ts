@@ -21,7 +21,7 @@ import { budgetReserveMs, startBudget, withinBudget } from './time-budget.ts';
 /**
  * How a task's attempt ended, as logged on its `outcome` line: the local runtime reads `superseded`
  * from it, and the stack's metric filters (lib/constructs/monitoring-metrics.ts) count outcomes and
- * sum `durationMs` and `costUsd` from it.
+ * sum `durationMs` and `costMicroUsd` from it.
  */
 export type TaskOutcome = 'succeeded' | 'failed' | 'superseded' | 'retrying' | 'deferred' | 'skipped';
 
@@ -232,12 +232,12 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
         await deleteObject(s3, resultsBucket, failureKey);
       }
       const charge = await run.end({ state: 'succeeded', resultKey });
-      logger.info('Task succeeded', { outcome: 'succeeded', durationMs: Date.now() - began, ...charge, ...log });
+      logger.info('Task succeeded', { outcome: 'succeeded', durationMs: Date.now() - began, ...chargeFields(charge), ...log });
     } catch (caught) {
       let error = caught;
       if (isSupersededError(error)) {
         const charge = await run.end({ state: 'superseded' });
-        logSuperseded(error.message, began, { ...charge, ...log });
+        logSuperseded(error.message, began, { ...chargeFields(charge), ...log });
         return;
       }
       if (budget.expired && !isPermanentError(error) && !(error instanceof OutcomeUnknownError)) error = overBudget();
@@ -245,17 +245,17 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
         const durationMs = Date.now() - began;
         const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
         const charge = await run.end({ state: 'retrying', error: { code: name, message } }).catch((end: unknown) => void logger.error('Recording the retry failed', { error: end }));
-        logger.error('Task failed; the message will be retried', { outcome: 'retrying', error, durationMs, ...charge, ...log });
+        logger.error('Task failed; the message will be retried', { outcome: 'retrying', error, durationMs, ...chargeFields(charge), ...log });
         throw error;
       }
       const ended = await recordFailure(object, source, error, { resultKey, failureKey });
       const durationMs = Date.now() - began;
       if (ended === 'failed') {
         const charge = await run.end({ state: 'failed', failure: { code: error.code, message: error.message, details: error.details, recordKey: failureKey } });
-        logger.warn('Task rejected its input', { outcome: 'failed', code: error.code, reason: error.message, durationMs, ...charge, ...log });
+        logger.warn('Task rejected its input', { outcome: 'failed', code: error.code, reason: error.message, durationMs, ...chargeFields(charge), ...log });
       } else {
         const charge = await run.end({ state: 'superseded' });
-        logSuperseded(ended.superseded, began, { ...charge, ...log });
+        logSuperseded(ended.superseded, began, { ...chargeFields(charge), ...log });
       }
     } finally {
       budget.dispose();
@@ -328,4 +328,13 @@ export function createQueueWorkerHandler(options: QueueWorkerOptions): (event: S
       throwOnFullBatchFailure: false,
     });
   };
+}
+
+/**
+ * What an attempt cost, as its outcome line carries it: micro-USD in plain decimals (six places),
+ * because JSON writes a cost like 4.1e-7 USD in exponent notation, which a metric filter's numeric
+ * comparison and value extraction need not read.
+ */
+function chargeFields(charge: { readonly billedDurationMs: number; readonly costUsd: number } | void | undefined): { billedDurationMs?: number; costMicroUsd?: number } {
+  return charge ? { billedDurationMs: charge.billedDurationMs, costMicroUsd: Number((charge.costUsd * 1e6).toFixed(6)) } : {};
 }

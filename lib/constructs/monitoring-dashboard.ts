@@ -58,7 +58,7 @@ function pipelineSection(pipeline: QueuePipeline, metrics: PipelineTaskMetrics, 
         leftYAxis: { min: 0, max: 100 },
       }),
       graph('Task duration (ms)', [duration('p50'), duration('p95')]),
-      graph('Cost (USD)', [metrics.metric(TaskMetricName.COST, { period: Duration.hours(1), label: 'per hour' })], {
+      graph('Cost (USD)', [metrics.costUsd(Duration.hours(1), 'per hour')], {
         right: [metrics.costPerTask(Duration.hours(1))],
       }),
     ),
@@ -76,7 +76,7 @@ function pipelineSection(pipeline: QueuePipeline, metrics: PipelineTaskMetrics, 
       graph('Worker concurrency', [worker.metric('ConcurrentExecutions', { period: Duration.minutes(1), statistic: 'Maximum', label: 'concurrent executions' })], { width: 5 }),
       new cloudwatch.SingleValueWidget({
         title: 'Cost (USD), last day',
-        metrics: [metrics.metric(TaskMetricName.COST, { period: Duration.days(1), label: 'USD per day' })],
+        metrics: [metrics.costUsd(Duration.days(1), 'USD per day')],
         width: 4,
         height: HEIGHT,
       }),

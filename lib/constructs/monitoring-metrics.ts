@@ -51,7 +51,7 @@ export function taskLogPatterns(pipelineId: string): Record<TaskMetricName, logs
     [TaskMetricName.COST]: all(
       worker,
       any(outcomeIs('succeeded'), outcomeIs('failed'), outcomeIs('retrying'), outcomeIs('superseded')),
-      numberValue('$.costUsd', '>=', 0),
+      numberValue('$.costMicroUsd', '>=', 0),
     ),
   };
 }
@@ -88,7 +88,7 @@ export class PipelineTaskMetrics extends Construct {
       [TaskMetricName.FAILED]: filter(TaskMetricName.FAILED, props.workerLogGroup, count),
       // No default for values taken from a field: zeros would drag the percentiles and sums.
       [TaskMetricName.DURATION]: filter(TaskMetricName.DURATION, props.workerLogGroup, { metricValue: '$.durationMs', unit: cloudwatch.Unit.MILLISECONDS }),
-      [TaskMetricName.COST]: filter(TaskMetricName.COST, props.workerLogGroup, { metricValue: '$.costUsd', unit: cloudwatch.Unit.NONE }),
+      [TaskMetricName.COST]: filter(TaskMetricName.COST, props.workerLogGroup, { metricValue: '$.costMicroUsd', unit: cloudwatch.Unit.NONE }),
       ...(props.recorderLogGroup ? { [TaskMetricName.DEAD_LETTERED]: filter(TaskMetricName.DEAD_LETTERED, props.recorderLogGroup, count) } : {}),
     };
   }
@@ -128,10 +128,15 @@ export class PipelineTaskMetrics extends Construct {
     });
   }
 
+  /** What the period's attempts cost, in USD (the metric counts micro-USD: the log lines carry no exponents). */
+  costUsd(period: Duration, label: string): cloudwatch.MathExpression {
+    return new cloudwatch.MathExpression({ expression: 'FILL(cost, 0) / 1000000', usingMetrics: { cost: this.metric(TaskMetricName.COST, { period }) }, period, label });
+  }
+
   /** USD per finished task over each period. */
   costPerTask(period: Duration): cloudwatch.MathExpression {
     return new cloudwatch.MathExpression({
-      expression: 'IF(finished > 0, FILL(cost, 0) / finished, 0)',
+      expression: 'IF(finished > 0, FILL(cost, 0) / 1000000 / finished, 0)',
       usingMetrics: { finished: this.finishedTasks(period), cost: this.metric(TaskMetricName.COST, { period }) },
       period,
       label: 'USD per task',

@@ -153,7 +153,7 @@ describe('monitoring: task metrics', () => {
       expect(byName.get(TaskMetricName.SUCCEEDED)!.MetricTransformations[0]).toMatchObject({ MetricValue: '1', DefaultValue: 0, Unit: 'Count' });
       expect(byName.get(TaskMetricName.DURATION)!.MetricTransformations[0]).toEqual(expect.objectContaining({ MetricValue: '$.durationMs', Unit: 'Milliseconds' }));
       expect(byName.get(TaskMetricName.DURATION)!.MetricTransformations[0].DefaultValue).toBeUndefined();
-      expect(byName.get(TaskMetricName.COST)!.MetricTransformations[0].MetricValue).toBe('$.costUsd');
+      expect(byName.get(TaskMetricName.COST)!.MetricTransformations[0].MetricValue).toBe('$.costMicroUsd');
       // The patterns name the pipeline as its worker logs it: Powertools' service is the pipeline id.
       expect(template.toJSON().Resources[logicalId(stack, pipeline.worker.function.node.defaultChild)].Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(id);
     }
@@ -218,7 +218,7 @@ describe('monitoring: dashboard', () => {
       const duration = section.find((w) => w.properties.title === 'Task duration (ms)')!;
       expect(duration.properties.metrics.map((m: any[]) => m.at(-1).stat)).toEqual(['p50', 'p95']);
       const cost = section.find((w) => w.properties.title === 'Cost (USD)')!;
-      expect(JSON.stringify(cost)).toContain('IF(finished > 0, FILL(cost, 0) / finished, 0)');
+      expect(JSON.stringify(cost)).toContain('IF(finished > 0, FILL(cost, 0) / 1000000 / finished, 0)');
     }
     const api = JSON.stringify(sections[PIPELINES.length]);
     for (const metric of ['"4xx"', '"5xx"', '"Latency"']) expect(api).toContain(metric);

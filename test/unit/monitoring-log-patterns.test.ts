@@ -132,7 +132,9 @@ describe("the task metric filters, run over the worker's and the recorder's real
     const { value: durationField } = filters.get(TaskMetricName.DURATION)!;
     for (const line of matching(TaskMetricName.DURATION)) expect(fieldOf(line, durationField)).toEqual(expect.any(Number));
     const { value: costField } = filters.get(TaskMetricName.COST)!;
-    expect(costed.map((line) => fieldOf(line, costField))).toEqual(recorded.map((r) => r.costUsd));
+    expect(costed.map((line) => fieldOf(line, costField))).toEqual(recorded.map((r) => Number((r.costUsd * 1e6).toFixed(6))));
+    // Plain decimals on the line: no exponent for a filter to misread.
+    for (const line of costed) expect(JSON.stringify(fieldOf(line, costField))).not.toMatch(/e/i);
     expect(costed.map((line) => line.billedDurationMs)).toEqual(recorded.map((r) => r.billedDurationMs));
     expect(recorded.every((r) => r.costUsd > 0)).toBe(true);
 
