@@ -6,6 +6,8 @@ import {
   PutItemCommand,
   ScanCommand,
   UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+  waitUntilTableNotExists,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +21,8 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 async function createTable(TableName: string): Promise<void> {
   await db.send(
     new CreateTableCommand({ TableName, KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }),
-  );
+  );  // dynalite makes a table ACTIVE on a timer, even at 0 ms: calls before then find no table.
+  await waitUntilTableExists({ client: db, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.1 }, { TableName });
 }
 
 async function put(TableName: string, pk: string, expiresAt?: AttributeValue): Promise<void> {
@@ -103,6 +106,8 @@ describe('time to live', () => {
     await createTable('ttl-recreated');
     await db.send(new UpdateTimeToLiveCommand({ TableName: 'ttl-recreated', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
     await db.send(new DeleteTableCommand({ TableName: 'ttl-recreated' }));
+    // dynalite removes a deleted table on a timer: recreating before it is gone races that timer.
+    await waitUntilTableNotExists({ client: db, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.1 }, { TableName: 'ttl-recreated' });
     await createTable('ttl-recreated');
     expect(await describeTtl('ttl-recreated')).toEqual({ TimeToLiveStatus: 'DISABLED' });
   });
