@@ -32,8 +32,7 @@ async function recordMessage(record: SQSRecord): Promise<void> {
     if (recorded) {
       // `outcome` and `pipeline` are what the stack's metric filter counts as a dead-lettered task.
       logger.warn('Task dead-lettered', { outcome: 'dead-lettered', attempts: existing?.attemptCount ?? 0 });
-      const current = await ledger.get(task.taskId);
-      if (current) await events?.publishTask(current);
+      await events?.publishTask(recorded);
     } else {
       // The task ended before its message left the queue (a success recorded after a timeout, say).
       logger.info('Dead-lettered message of a task that already ended', { state: existing?.state });

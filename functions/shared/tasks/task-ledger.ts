@@ -148,9 +148,10 @@ export class TaskLedger {
   /**
    * Ends attempt `attempt` (1-based). A terminal outcome ends the task unless it already ended; a
    * `retrying` outcome counts only from the current attempt, so an older duplicate that failed
-   * cannot reopen a task a newer one moved on. Answers whether the task's state changed.
+   * cannot reopen a task a newer one moved on. Answers the record as this write left it (what a
+   * task event describes, without reading it again), or undefined when the task's state did not change.
    */
-  async finishAttempt(taskId: string, pipeline: string, attempt: number, end: AttemptEnd): Promise<boolean> {
+  async finishAttempt(taskId: string, pipeline: string, attempt: number, end: AttemptEnd): Promise<TaskRecord | undefined> {
     const e = new Expression();
     const index = attempt - 1;
     const terminal = end.state !== 'retrying';
@@ -171,18 +172,20 @@ export class TaskLedger {
       ? e.oneOf(e.path('state'), ['queued', 'running', 'retrying'])
       : `${e.path('state')} = ${e.value('running')} AND ${e.path('attemptCount')} = ${e.value(attempt)} AND attribute_not_exists(${e.path('stopRequestedAt')})`;
     const add = `ADD ${e.path('gbSeconds')} ${e.value(end.gbSeconds)}, ${e.path('costUsd')} ${e.value(end.costUsd)}`;
-    if (await this.conditionalUpdate(taskId, e, condition, `SET ${update.join(', ')} ${add}`)) return true;
+    const ended = await this.conditionalUpdate(taskId, e, condition, `SET ${update.join(', ')} ${add}`, 'ALL_NEW');
+    if (ended) return this.fromPlain(ended);
     const current = await this.get(taskId);
     // A running task asked to stop does not go back to its queue: it stops.
     if (!terminal && current?.stopRequestedAt !== undefined && !isTerminal(current.state)) return this.settle(current, 'stopped', ['running', 'retrying'], {});
-    return false;
+    return undefined;
   }
 
   /**
    * The dead-letter recorder's write: the task's message left its queue for good. Creates the
    * record when no attempt ever wrote one (an environment that died before the worker ran).
+   * Answers the record as this write left it, or undefined when the task had ended already.
    */
-  async markDeadLettered(task: TaskIdentity, details: { readonly error: TaskError; readonly retryMessage: string }): Promise<boolean> {
+  async markDeadLettered(task: TaskIdentity, details: { readonly error: TaskError; readonly retryMessage: string }): Promise<TaskRecord | undefined> {
     const e = new Expression();
     const now = this.now();
     const condition = `attribute_not_exists(taskId) OR ${e.oneOf(e.path('state'), allowedSources('dead-lettered'))}`;
@@ -200,7 +203,8 @@ export class TaskLedger {
         retryMessage: details.retryMessage,
       }),
     ];
-    return (await this.conditionalUpdate(task.taskId, e, condition, `SET ${update.join(', ')}`)) !== undefined;
+    const recorded = await this.conditionalUpdate(task.taskId, e, condition, `SET ${update.join(', ')}`, 'ALL_NEW');
+    return recorded && this.fromPlain(recorded);
   }
 
   /** Stops a queued or retrying task; a running one finishes its attempt and is not retried. */
@@ -208,7 +212,7 @@ export class TaskLedger {
     const current = await this.get(taskId);
     if (!current) return { stopped: false, state: undefined };
     if (STOPPABLE_STATES.has(current.state)) {
-      if (await this.settle(current, 'stopped', [...STOPPABLE_STATES], { stopRequestedAt: this.now() })) return { stopped: true };
+      if ((await this.settle(current, 'stopped', [...STOPPABLE_STATES], { stopRequestedAt: this.now() })) !== undefined) return { stopped: true };
       return { stopped: false, state: (await this.get(taskId))?.state };
     }
     if (current.state === 'running') {
@@ -328,12 +332,13 @@ export class TaskLedger {
     return undefined;
   }
 
-  /** Moves a task to a terminal state from one of `from`, with extra fields. */
-  private async settle(task: TaskRecord, state: TaskState, from: readonly TaskState[], extra: Record<string, unknown>): Promise<boolean> {
+  /** Moves a task to a terminal state from one of `from`, with extra fields; the record it left, or undefined. */
+  private async settle(task: TaskRecord, state: TaskState, from: readonly TaskState[], extra: Record<string, unknown>): Promise<TaskRecord | undefined> {
     const e = new Expression();
     const now = this.now();
     const fields = { ...extra, state, pipelineState: pipelineStateKey(task.pipeline, state), updatedAt: now, finishedAt: now, expiresAt: this.expiresAt(now) };
-    return (await this.conditionalUpdate(task.taskId, e, e.oneOf(e.path('state'), from), `SET ${e.assignments(fields).join(', ')}`)) !== undefined;
+    const settled = await this.conditionalUpdate(task.taskId, e, e.oneOf(e.path('state'), from), `SET ${e.assignments(fields).join(', ')}`, 'ALL_NEW');
+    return settled && this.fromPlain(settled);
   }
 
   /** The fields a task's first write sets, whichever write comes first. */

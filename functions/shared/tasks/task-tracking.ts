@@ -97,7 +97,7 @@ export class TaskTracking {
           dynamodbWrites: attempt === 1 ? TASK_WRITES_FIRST_ATTEMPT : TASK_WRITES_LATER_ATTEMPT,
           events: terminal && events ? 1 : 0,
         }, this.prices);
-        const changed = await ledger.finishAttempt(taskId, pipeline, attempt, {
+        const ended = await ledger.finishAttempt(taskId, pipeline, attempt, {
           state: outcome.state,
           endedAt,
           billedDurationMs,
@@ -108,10 +108,8 @@ export class TaskTracking {
           ...(outcome.state === 'failed' ? { failure: outcome.failure, error: { code: outcome.failure.code, message: outcome.failure.message } } : {}),
           ...(outcome.state === 'retrying' ? { error: outcome.error } : {}),
         });
-        if (changed && terminal && events) {
-          const record = await ledger.get(taskId);
-          if (record) await events.publishTask(record);
-        }
+        // The end write answers the record it left: the event describes exactly what was recorded.
+        if (ended && terminal && events) await events.publishTask(ended);
         return { billedDurationMs, costUsd: cost.usd };
       },
     };

@@ -32,8 +32,10 @@ describe('task ledger', () => {
     const task = upload('uploads/a.jpg');
     expect(await ledger.startAttempt(task, attemptStart('r1'))).toEqual({ start: true, attempt: 1 });
     expect((await ledger.get(task.taskId))?.state).toBe('running');
-    expect(await ledger.finishAttempt(task.taskId, 'image', 1, end('succeeded', { resultKey: 'image/a.jpg/manifest.json', memoryUsedMb: 200 }))).toBe(true);
+    const ended = await ledger.finishAttempt(task.taskId, 'image', 1, end('succeeded', { resultKey: 'image/a.jpg/manifest.json', memoryUsedMb: 200 }));
     const record = (await ledger.get(task.taskId))!;
+    // The end write answers the record it left, exactly as a read afterwards finds it.
+    expect(ended).toEqual(record);
     expect(record).toMatchObject({ state: 'succeeded', attemptCount: 1, resultKey: 'image/a.jpg/manifest.json', gbSeconds: 0.1, costUsd: 0.000002, origin: 'upload' });
     expect(record.attempts[0]).toMatchObject({ attempt: 1, requestId: 'r1', durationMs: 100, billedDurationMs: 100, outcome: 'succeeded', memoryUsedMb: 200, memoryMb: 1024 });
     expect(record.expiresAt).toBe(Math.floor((clock + 100) / 1000) + 30 * 86_400);
@@ -44,8 +46,8 @@ describe('task ledger', () => {
     await ledger.startAttempt(task, attemptStart('r1'));
     await ledger.finishAttempt(task.taskId, 'image', 1, end('succeeded'));
     expect(await ledger.startAttempt(task, attemptStart('r2'))).toEqual({ start: false, state: 'succeeded' });
-    expect(await ledger.finishAttempt(task.taskId, 'image', 1, end('failed'))).toBe(false);
-    expect(await ledger.finishAttempt(task.taskId, 'image', 1, end('retrying'))).toBe(false);
+    expect(await ledger.finishAttempt(task.taskId, 'image', 1, end('failed'))).toBeUndefined();
+    expect(await ledger.finishAttempt(task.taskId, 'image', 1, end('retrying'))).toBeUndefined();
     const record = (await ledger.get(task.taskId))!;
     expect(record.state).toBe('succeeded');
     expect(record.attemptCount).toBe(1);
@@ -54,11 +56,11 @@ describe('task ledger', () => {
   it('counts retries as attempts and lets only the current attempt put the task back to retrying', async () => {
     const task = upload('uploads/c.jpg');
     await ledger.startAttempt(task, attemptStart('r1'));
-    expect(await ledger.finishAttempt(task.taskId, 'image', 1, end('retrying', { error: { code: 'Error', message: 'throttled' } }))).toBe(true);
+    expect(await ledger.finishAttempt(task.taskId, 'image', 1, end('retrying', { error: { code: 'Error', message: 'throttled' } }))).toMatchObject({ state: 'retrying', attemptCount: 1 });
     expect((await ledger.get(task.taskId))?.state).toBe('retrying');
     expect(await ledger.startAttempt(task, attemptStart('r2'))).toEqual({ start: true, attempt: 2 });
     // Attempt 1's duplicate ends late: it may not reopen the task attempt 2 is running.
-    expect(await ledger.finishAttempt(task.taskId, 'image', 1, end('retrying'))).toBe(false);
+    expect(await ledger.finishAttempt(task.taskId, 'image', 1, end('retrying'))).toBeUndefined();
     await ledger.finishAttempt(task.taskId, 'image', 2, end('succeeded'));
     const record = (await ledger.get(task.taskId))!;
     expect(record.state).toBe('succeeded');
@@ -76,6 +78,7 @@ describe('task ledger', () => {
     const ends = await Promise.all([ledger.finishAttempt(task.taskId, 'image', 1, end('succeeded')), ledger.finishAttempt(task.taskId, 'image', 2, end('failed'))]);
     expect(ends.filter(Boolean)).toHaveLength(1);
     const record = (await ledger.get(task.taskId))!;
+    expect(ends.find(Boolean)).toEqual(record);
     expect(['succeeded', 'failed']).toContain(record.state);
     expect(record.attemptCount).toBe(2);
   });
@@ -95,12 +98,12 @@ describe('task ledger', () => {
 
   it('records a dead letter, creating the record when no attempt wrote one, and never over a finished task', async () => {
     const crashed = upload('uploads/f.jpg');
-    expect(await ledger.markDeadLettered(crashed, { error: { code: 'DEAD_LETTERED', message: 'timed out' }, retryMessage: '{"Records":[]}' })).toBe(true);
+    expect(await ledger.markDeadLettered(crashed, { error: { code: 'DEAD_LETTERED', message: 'timed out' }, retryMessage: '{"Records":[]}' })).toEqual(await ledger.get(crashed.taskId));
     expect(await ledger.get(crashed.taskId)).toMatchObject({ state: 'dead-lettered', attemptCount: 0, retryMessage: '{"Records":[]}', failure: { code: 'DEAD_LETTERED' } });
     const done = upload('uploads/g.jpg');
     await ledger.startAttempt(done, attemptStart('r1'));
     await ledger.finishAttempt(done.taskId, 'image', 1, end('succeeded'));
-    expect(await ledger.markDeadLettered(done, { error: { code: 'DEAD_LETTERED', message: 'late' }, retryMessage: '{}' })).toBe(false);
+    expect(await ledger.markDeadLettered(done, { error: { code: 'DEAD_LETTERED', message: 'late' }, retryMessage: '{}' })).toBeUndefined();
     expect((await ledger.get(done.taskId))?.state).toBe('succeeded');
   });
 
@@ -126,7 +129,7 @@ describe('task ledger', () => {
     await ledger.startAttempt(running, attemptStart('r1'));
     expect(await ledger.requestStop(running.taskId)).toEqual({ stopped: false, state: 'running' });
     // Its attempt fails transiently: instead of retrying, the task stops.
-    expect(await ledger.finishAttempt(running.taskId, 'image', 1, end('retrying'))).toBe(true);
+    expect(await ledger.finishAttempt(running.taskId, 'image', 1, end('retrying'))).toMatchObject({ state: 'stopped' });
     expect((await ledger.get(running.taskId))?.state).toBe('stopped');
     expect(await ledger.startAttempt(running, attemptStart('r2'))).toEqual({ start: false, state: 'stopped' });
   });
