@@ -3,6 +3,8 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestCounter, s3RequestClasses } from '../../../functions/shared/tasks/request-counter.ts';
 import { TaskLedger } from '../../../functions/shared/tasks/task-ledger.ts';
+import type { KitEventPublisher } from '../../../functions/shared/tasks/task-events.ts';
+import type { TaskRecord } from '../../../functions/shared/tasks/task-record.ts';
 import { TaskTracking, type TaskRun } from '../../../functions/shared/tasks/task-tracking.ts';
 import { startDynamoDbEmulator, type DynamoDbEmulator } from '../../../lib/local/emulators/dynamodb-emulator.ts';
 import { localCredentials } from '../../../lib/local/emulators/loopback.ts';
@@ -62,6 +64,20 @@ describe('task tracking', () => {
     expect(record.costUsd).toBeCloseTo(4 * 0.0000133334 + 2 * 2e-7 + 5 * 4e-7 + 26 * 6.25e-7, 9);
     expect(record.attempts[1]!.memoryUsedMb).toBeGreaterThan(10);
     expect(await tracking.begin(object('uploads/a.jpg'), { requestId: 'r3', receiveCount: 3 })).toEqual({ skip: 'succeeded', taskId: first.taskId });
+  });
+
+  it('announces a terminal outcome once, with the record its end write left', async () => {
+    await createTaskTable(client, 'announcing');
+    const ledger = new TaskLedger(client, 'announcing');
+    const announced: TaskRecord[] = [];
+    const events = { publishTask: async (task: TaskRecord) => void announced.push(task) } as unknown as KitEventPublisher;
+    const tracking = new TaskTracking({ pipeline: { id: 'image', ingestPrefix: 'uploads/' }, ledger, events, architecture: 'arm64', memoryMb: 1024, region: 'us-east-1' });
+    // Two deliveries of one event run at once: only the end that lands is announced.
+    const runs = (await Promise.all([1, 2].map((n) => tracking.begin(object('uploads/c.jpg'), { requestId: `r${n}`, receiveCount: n })))) as TaskRun[];
+    await runs[0]!.end({ state: 'succeeded', resultKey: 'image/c.jpg/manifest.json' });
+    await runs[1]!.end({ state: 'succeeded', resultKey: 'image/c.jpg/manifest.json' });
+    expect(announced).toEqual([await ledger.get(runs[0]!.taskId)]);
+    expect(announced[0]).toMatchObject({ state: 'succeeded', attemptCount: 2, resultKey: 'image/c.jpg/manifest.json' });
   });
 
   it('gives runs their ids with the task table off, writing nothing', async () => {
