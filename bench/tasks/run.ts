@@ -95,7 +95,7 @@ printTable(
   ],
 );
 console.log(
-  `DynamoDB writes per single-attempt task: 2 requests (start, end), ${TASK_WRITES_FIRST_ATTEMPT} write units with the four indexes. ` +
+  `DynamoDB per single-attempt task: 2 write requests (start, end), no read, ${TASK_WRITES_FIRST_ATTEMPT} write units with the four key-only indexes. ` +
     `Failed uploads: on ${on.failed}, off ${off.failed}; tasks recorded (first page): ${on.recorded}.`,
 );
 console.log(`results: ${writeResults('tasks', { count: COUNT, sequential: SEQUENTIAL, on, off })}`);

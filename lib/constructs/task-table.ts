@@ -44,7 +44,7 @@ export class KitTaskTable extends Construct {
         indexName: index.name,
         partitionKey: string(index.partitionKey),
         sortKey: string(index.sortKey),
-        projectionType: dynamodb.ProjectionType.ALL,
+        projectionType: dynamodb.ProjectionType[TASK_TABLE.indexProjection],
       });
     }
   }
@@ -54,10 +54,14 @@ export class KitTaskTable extends Construct {
     iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], resourceArns: [this.table.tableArn] });
   }
 
-  /** What the task API needs: the recorder's actions plus queries of the table and its indexes. */
+  /**
+   * What the task API needs: the recorder's actions plus queries of the table and its indexes,
+   * and batch reads of the records an index query named (the indexes hold keys only).
+   */
   grantApi(grantee: iam.IGrantable): void {
     this.grantRecorder(grantee);
     iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query', 'dynamodb:Scan'], resourceArns: [this.table.tableArn, `${this.table.tableArn}/index/*`] });
+    iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:BatchGetItem'], resourceArns: [this.table.tableArn] });
   }
 }
 

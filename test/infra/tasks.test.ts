@@ -36,9 +36,20 @@ describe('task model infrastructure', () => {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
-        GlobalSecondaryIndexes: Match.arrayWith(['byPipeline', 'byPipelineState', 'byState', 'byInput'].map((IndexName) => Match.objectLike({ IndexName }))),
+        // Keys only: an end write moves the two state indexes and writes nothing into the others.
+        GlobalSecondaryIndexes: ['byPipeline', 'byPipelineState', 'byState', 'byInput'].map((IndexName) => Match.objectLike({ IndexName, Projection: { ProjectionType: 'KEYS_ONLY' } })),
       }),
     });
+  });
+
+  it('the task API reads the records its index queries name with BatchGetItem on the table alone', () => {
+    const { template } = taskStack();
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+    );
+    const batchReads = statements.filter((statement) => [statement.Action].flat().includes('dynamodb:BatchGetItem'));
+    expect(batchReads).toHaveLength(1);
+    expect(batchReads[0]!.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^TaskTable/), 'Arn'] });
   });
 
   it('every route of the task API needs IAM auth', () => {

@@ -1,4 +1,6 @@
 import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
@@ -81,6 +83,10 @@ export interface TaskLedgerOptions {
 const DAY_SECONDS = 86_400;
 const IDEMPOTENCY_PREFIX = 'idempotency#';
 const MAX_PAGE = 200;
+/** BatchGetItem's limit of keys per request. */
+const BATCH_GET_KEYS = 100;
+/** How often a batch read asks again for keys DynamoDB left unprocessed (throttling) before it fails. */
+const BATCH_GET_ROUNDS = 8;
 
 /**
  * The task table's only writer and reader. Every write is conditional on the states the task may
@@ -282,7 +288,7 @@ export class TaskLedger {
         ScanIndexForward: false,
       }),
     );
-    return (response.Items ?? []).map((item) => this.fromItem(item));
+    return this.recordsOf(response.Items ?? []);
   }
 
   /**
@@ -318,10 +324,38 @@ export class TaskLedger {
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
+    // A record that moved on since the index named it (another state now) is left out of the page.
+    const matches = (task: TaskRecord) => (query.pipeline === undefined || task.pipeline === query.pipeline) && (query.state === undefined || task.state === query.state);
     return {
-      tasks: (response.Items ?? []).map((item) => this.fromItem(item)),
+      tasks: await this.recordsOf(response.Items ?? [], matches),
       ...(response.LastEvaluatedKey ? { next: encodeToken(response.LastEvaluatedKey) } : {}),
     };
+  }
+
+  /**
+   * The records an index query named (its items hold keys only), read from the table in the
+   * query's order; records gone since (expired) or no longer matching are left out.
+   */
+  private async recordsOf(indexItems: readonly Record<string, AttributeValue>[], matches: (task: TaskRecord) => boolean = () => true): Promise<TaskRecord[]> {
+    const ids = indexItems.map((item) => item[TASK_TABLE.partitionKey]!.S!);
+    const found = new Map<string, TaskRecord>();
+    for (let start = 0; start < ids.length; start += BATCH_GET_KEYS) {
+      let keys: Record<string, AttributeValue>[] | undefined = ids.slice(start, start + BATCH_GET_KEYS).map((taskId) => marshall({ taskId }));
+      for (let round = 0; keys?.length; round++) {
+        if (round === BATCH_GET_ROUNDS) throw new Error(`Reading ${keys.length} task records from ${this.tableName} was left unprocessed ${BATCH_GET_ROUNDS} times (throttled)`);
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** round));
+        const response: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of response.Responses?.[this.tableName] ?? []) {
+          const task = this.fromItem(item);
+          found.set(task.taskId, task);
+        }
+        keys = response.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return ids.flatMap((id) => {
+      const task = found.get(id);
+      return task && matches(task) ? [task] : [];
+    });
   }
 
   private partitionFor(query: ListQuery): { index: string; attribute: string; value: string } | undefined {

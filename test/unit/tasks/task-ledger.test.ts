@@ -154,6 +154,22 @@ describe('task ledger', () => {
     await expect(ledger.list({ next: '!!' })).rejects.toThrow(/next/);
   });
 
+  it('lists whole records from key-only indexes, in order, across more keys than one batch read takes', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 130; i++) {
+      const task = upload(`uploads/many-${i}.jpg`, '0001', clock + i);
+      ids.push(task.taskId);
+      await ledger.startAttempt(task, attemptStart(`r${i}`));
+    }
+    await ledger.finishAttempt(ids[7]!, 'image', 1, end('succeeded', { resultKey: 'image/many-7.jpg/manifest.json' }));
+    const page = await ledger.list({ pipeline: 'image', limit: 200 });
+    expect(page.tasks.map((t) => t.taskId)).toEqual([...ids].reverse());
+    expect(page.next).toBeUndefined();
+    expect(page.tasks.find((t) => t.taskId === ids[7])).toEqual(await ledger.get(ids[7]!));
+    expect((await ledger.list({ state: 'succeeded' })).tasks).toEqual([await ledger.get(ids[7]!)]);
+    expect(await ledger.forInput('ingest', 'uploads/many-7.jpg')).toEqual([await ledger.get(ids[7]!)]);
+  });
+
   it('idempotency keys: the same body names the same task, another body conflicts', async () => {
     expect(await ledger.claimIdempotencyKey('k1', 'hash-a', 'T1')).toEqual({ kind: 'new', taskId: 'T1' });
     expect(await ledger.claimIdempotencyKey('k1', 'hash-a', 'T2')).toEqual({ kind: 'replay', taskId: 'T1' });

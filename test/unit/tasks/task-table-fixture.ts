@@ -18,7 +18,7 @@ export async function createTaskTable(client: DynamoDBClient, name: string): Pro
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: TASK_TABLE.indexProjection },
       })),
     }),
   );
