@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { cacheDynaliteExpressions, ExpressionCache } from './dynamodb-expression-cache.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -100,6 +101,9 @@ export type DynaliteOperation = (typeof DYNALITE_OPERATIONS)[number];
 
 const lowerFirst = (name: string) => name[0]!.toLowerCase() + name.slice(1);
 
+/** One for the process: dynalite's parser modules, which it sits in front of, are shared. */
+export const expressionCache = new ExpressionCache();
+
 /**
  * dynalite's store, validations and actions, called in-process. dynalite's HTTP server is not
  * used: the front serves the protocol and calls these, so a transaction can read, check and write
@@ -116,6 +120,7 @@ export class DynaliteEngine {
   constructor(options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number } = {}) {
     this.db = require('dynalite/db') as DynaliteDb;
     this.validations = require('dynalite/validations') as DynaliteValidations;
+    cacheDynaliteExpressions(expressionCache);
     this.store = this.db.create({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...options });
     for (const operation of DYNALITE_OPERATIONS) {
       this.actions.set(operation, require(`dynalite/actions/${lowerFirst(operation)}`) as Action);
