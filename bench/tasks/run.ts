@@ -3,8 +3,11 @@
  * table on (the default) and off (`tasks.enabled: false`), in one run; both with a batching window
  * of 0, so latency is the pipeline's, not the preset's 1 s gathering window. A burst of N small images
  * for throughput and latency, then one upload at a time for the latency each task adds.
+ * With `--rounds N` both run N times, on first in odd rounds and off first in even ones (a
+ * loaded machine drifts, and the first runtime of a process starts colder); each figure is the
+ * median over the rounds.
  *
- *   npx tsx bench/tasks/run.ts [--count 500] [--sequential 40]
+ *   npx tsx bench/tasks/run.ts [--count 500] [--sequential 40] [--rounds 1]
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,12 +17,16 @@ import { ensureAssembly } from '../../lib/local/assembly/ensure-assembly.ts';
 import { LocalRuntime } from '../../lib/local/runtime.ts';
 import { LocalTaskTable, TASK_TABLE_OUTPUT } from '../../lib/local/tasks/task-table-reader.ts';
 import { PROJECT_ROOT } from '../../lib/pipelines/paths.ts';
-import { percentile, printTable, writeResults } from '../lib/report.ts';
+import { median, percentile, printTable, writeResults } from '../lib/report.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const { values } = parseArgs({ options: { count: { type: 'string', default: '500' }, sequential: { type: 'string', default: '40' } } });
+const { values } = parseArgs({ options: { count: { type: 'string', default: '500' }, sequential: { type: 'string', default: '40' }, rounds: { type: 'string', default: '1' } } });
 const COUNT = Number(values.count);
 const SEQUENTIAL = Number(values.sequential);
+const ROUNDS = Number(values.rounds);
+for (const [name, value] of Object.entries({ count: COUNT, sequential: SEQUENTIAL, rounds: ROUNDS })) {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number of at least 1, not '${values[name as keyof typeof values]}'`);
+}
 const log = (message: string) => process.stderr.write(`bench ${message}\n`);
 
 interface Measured {
@@ -81,8 +88,25 @@ async function measure(label: string, config: string, inputs: readonly Buffer[])
 }
 
 const inputs = await images();
-const on = await measure('task table on', join(import.meta.dirname, 'tasks-on.json'), inputs);
-const off = await measure('task table off', join(import.meta.dirname, 'tasks-off.json'), inputs);
+const rounds: { on: Measured; off: Measured }[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  const runOn = () => measure(`round ${round}, task table on`, join(import.meta.dirname, 'tasks-on.json'), inputs);
+  const runOff = () => measure(`round ${round}, task table off`, join(import.meta.dirname, 'tasks-off.json'), inputs);
+  if (round % 2 === 1) {
+    const on = await runOn();
+    rounds.push({ on, off: await runOff() });
+  } else {
+    const off = await runOff();
+    rounds.push({ on: await runOn(), off });
+  }
+}
+/** Each figure's median over the rounds. */
+const medianOf = (side: 'on' | 'off'): Measured => {
+  const of = (field: keyof Measured) => median(rounds.map((round) => round[side][field]));
+  return { perSecond: of('perSecond'), burstP50: of('burstP50'), burstP99: of('burstP99'), oneP50: of('oneP50'), oneP99: of('oneP99'), failed: of('failed'), recorded: of('recorded') };
+};
+const on = medianOf('on');
+const off = medianOf('off');
 const ms = (n: number) => n.toFixed(1);
 printTable(
   ['', 'task table off', 'task table on', 'on ÷ off', 'added'],
@@ -98,4 +122,5 @@ console.log(
   `DynamoDB per single-attempt task: 2 write requests (start, end), no read, ${TASK_WRITES_FIRST_ATTEMPT} write units with the four key-only indexes. ` +
     `Failed uploads: on ${on.failed}, off ${off.failed}; tasks recorded (first page): ${on.recorded}.`,
 );
-console.log(`results: ${writeResults('tasks', { count: COUNT, sequential: SEQUENTIAL, on, off })}`);
+if (ROUNDS > 1) console.log(`Medians of ${ROUNDS} rounds; throughput on ÷ off by round: ${rounds.map((r) => (r.off.perSecond / r.on.perSecond).toFixed(2)).join(', ')}.`);
+console.log(`results: ${writeResults('tasks', { count: COUNT, sequential: SEQUENTIAL, rounds, on, off })}`);
