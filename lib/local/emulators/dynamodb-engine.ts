@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { cacheDynaliteExpressions, ExpressionCache } from './dynamodb-expression-cache.ts';
+import { dynaliteExpressionCache } from './dynamodb-expression-cache.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -53,6 +53,7 @@ interface DynaliteStore {
   readonly options: { maxItemSize: number };
   readonly lifecycleManager: { gracefulClose(callback: (error: Error | null) => void): void };
   getTable(name: string, callback: (error: unknown, table?: TableDescription) => void): void;
+  getTable(name: string, checkStatus: false, callback: (error: unknown, table?: TableDescription & { TableStatus: string }) => void): void;
   getItemDb(name: string): ItemDb;
 }
 
@@ -102,7 +103,7 @@ export type DynaliteOperation = (typeof DYNALITE_OPERATIONS)[number];
 const lowerFirst = (name: string) => name[0]!.toLowerCase() + name.slice(1);
 
 /** One for the process: dynalite's parser modules, which it sits in front of, are shared. */
-export const expressionCache = new ExpressionCache();
+export const expressionCache = dynaliteExpressionCache();
 
 /**
  * dynalite's store, validations and actions, called in-process. dynalite's HTTP server is not
@@ -120,7 +121,6 @@ export class DynaliteEngine {
   constructor(options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number } = {}) {
     this.db = require('dynalite/db') as DynaliteDb;
     this.validations = require('dynalite/validations') as DynaliteValidations;
-    cacheDynaliteExpressions(expressionCache);
     this.store = this.db.create({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...options });
     for (const operation of DYNALITE_OPERATIONS) {
       this.actions.set(operation, require(`dynalite/actions/${lowerFirst(operation)}`) as Action);
@@ -182,6 +182,27 @@ export class DynaliteEngine {
     return new Promise((resolve, reject) => {
       this.store.getTable(name, (error, table) => (error ? reject(toDynamoDbError(error)) : resolve(table!)));
     });
+  }
+
+  /**
+   * Resolves once the table has settled: ACTIVE after a create, gone after a delete. dynalite
+   * answers both while the table is still CREATING or DELETING and settles it on a timer of its
+   * own (0 ms here); a request arriving before that timer ran (a loaded machine) would find no
+   * table, or one still in the way.
+   */
+  async settled(name: string, expected: 'ACTIVE' | 'GONE'): Promise<void> {
+    for (let tick = 0; ; tick++) {
+      const status = await new Promise<string>((resolve, reject) =>
+        this.store.getTable(name, false, (error, table) => {
+          if ((error as { name?: string } | null)?.name === 'NotFoundError') resolve('GONE');
+          else if (error) reject(toDynamoDbError(error));
+          else resolve(table!.TableStatus);
+        }),
+      );
+      if (status === expected) return;
+      if (tick === 1000) throw new Error(`Table ${name} is still ${status} after ${tick} ticks`);
+      await new Promise((resolve) => setTimeout(resolve, tick < 10 ? 0 : 5));
+    }
   }
 
   /** The stored item with this key (or the key attributes of this item), undefined when absent. */

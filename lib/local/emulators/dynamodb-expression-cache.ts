@@ -93,27 +93,37 @@ function fill(node: Template, values: Record<string, unknown>): unknown {
   return copy;
 }
 
-/** Each dynalite parser's own parse, by grammar, as it was before the cache went in front of it. */
-const uncached = new Map<string, Parser['parse']>();
-
-/** dynalite's parser for `kind` without the cache (to check the cache against). */
-export function uncachedParser(kind: 'updateParser' | 'conditionParser' | 'projectionParser'): Parser {
-  const parser = require(`dynalite/db/${kind}`) as Parser;
-  return { parse: uncached.get(kind) ?? parser.parse.bind(parser) };
-}
-
-const installed = new WeakSet<object>();
+const PARSERS = ['updateParser', 'conditionParser', 'projectionParser'] as const;
+type ParserKind = (typeof PARSERS)[number];
 
 /**
- * Puts the cache in front of dynalite's update, condition and projection parsers, which its
- * validations call through their module objects. Once per process: the modules are shared.
+ * Kept on dynalite's parser modules themselves, which Node shares across every copy of this
+ * module a process loads: so the parsers are wrapped once, by one cache.
  */
-export function cacheDynaliteExpressions(cache: ExpressionCache): void {
-  for (const name of ['updateParser', 'conditionParser', 'projectionParser']) {
-    const parser = require(`dynalite/db/${name}`) as Parser;
-    if (installed.has(parser)) continue;
-    uncached.set(name, parser.parse.bind(parser));
-    parser.parse = cache.wrap(name, parser);
-    installed.add(parser);
+const INSTALLED = Symbol.for('serverless-media-kit.dynalite-expression-cache');
+type InstalledParser = Parser & { [INSTALLED]?: { readonly cache: ExpressionCache; readonly original: Parser['parse'] } };
+
+const parserModule = (kind: ParserKind) => require(`dynalite/db/${kind}`) as InstalledParser;
+
+/**
+ * The process's cache, in front of dynalite's update, condition and projection parsers (which
+ * its validations call through their module objects), put there by the first call.
+ */
+export function dynaliteExpressionCache(): ExpressionCache {
+  const installed = parserModule(PARSERS[0])[INSTALLED];
+  if (installed) return installed.cache;
+  const cache = new ExpressionCache();
+  for (const kind of PARSERS) {
+    const parser = parserModule(kind);
+    const original = parser.parse.bind(parser);
+    parser.parse = cache.wrap(kind, { parse: original });
+    parser[INSTALLED] = { cache, original };
   }
+  return cache;
+}
+
+/** dynalite's parser for `kind` without the cache (to check the cache against). */
+export function uncachedParser(kind: ParserKind): Parser {
+  dynaliteExpressionCache();
+  return { parse: parserModule(kind)[INSTALLED]!.original };
 }

@@ -80,7 +80,12 @@ export class DynamoDbService {
     return this.lock.run(mode, async () => {
       try {
         const response = await this.engine.run(dynaliteOperation, validated);
-        if (operation === 'DeleteTable') this.timeToLive.forgetTable(validated.TableName as string);
+        // Still holding the lock: the next request finds the table ACTIVE, or gone.
+        if (operation === 'CreateTable') await this.engine.settled(validated.TableName as string, 'ACTIVE');
+        if (operation === 'DeleteTable') {
+          await this.engine.settled(validated.TableName as string, 'GONE');
+          this.timeToLive.forgetTable(validated.TableName as string);
+        }
         return response;
       } catch (error) {
         if (SINGLE_ITEM_WRITES.has(operation) && request.ReturnValuesOnConditionCheckFailure === 'ALL_OLD') {

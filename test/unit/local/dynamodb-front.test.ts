@@ -3,6 +3,7 @@ import {
   ConditionalCheckFailedException,
   CreateTableCommand,
   DeleteItemCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   ExecuteStatementCommand,
@@ -93,6 +94,19 @@ describe('the DynamoDB front', () => {
     expect(invalid).toMatchObject({ name: 'ValidationException', message: 'The provided key element does not match the schema' });
     const missing = await db.send(new GetItemCommand({ TableName: 'nope', Key: { pk: { S: 'x' } } })).catch((error: Error) => error);
     expect(missing).toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  it('answers CreateTable and DeleteTable once the table is ACTIVE, or gone: the next request finds it so', async () => {
+    const create = db.send(new CreateTableCommand({ TableName: 'settled', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
+    // Sent before the create is answered: it waits for the create, then finds the table.
+    const put = db.send(new PutItemCommand({ TableName: 'settled', Item: { pk: { S: 'a' } } }));
+    await create;
+    await put;
+    expect((await db.send(new DescribeTableCommand({ TableName: 'settled' }))).Table?.TableStatus).toBe('ACTIVE');
+    await db.send(new DeleteTableCommand({ TableName: 'settled' }));
+    await db.send(new CreateTableCommand({ TableName: 'settled', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
+    expect((await db.send(new ScanCommand({ TableName: 'settled' }))).Items).toEqual([]);
+    await db.send(new DeleteTableCommand({ TableName: 'settled' }));
   });
 
   it('names an operation it does not implement', async () => {
