@@ -52,8 +52,11 @@ export class KitEncryption extends Construct {
       });
       this.key = this.createdKey;
       this.allowLogsService(this.createdKey);
-      this.allowQueueDeliveries(this.createdKey, 'S3NotificationsOfThisAccount', 's3.amazonaws.com');
-      this.allowQueueDeliveries(this.createdKey, 'EventBridgeRulesOfThisAccount', 'events.amazonaws.com');
+      this.allowQueueDeliveries(this.createdKey, 'S3NotificationsOfThisAccount', 's3.amazonaws.com', { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } });
+      // No source condition: none is documented for the KMS calls SQS makes for an EventBridge
+      // delivery, and one that is not evaluated as expected would drop every event silently. Who
+      // may send stays with the queue policies, which name the rule (KitEventSubscription).
+      this.allowQueueDeliveries(this.createdKey, 'EventBridgeRuleDeliveries', 'events.amazonaws.com');
     } else {
       this.key = kms.Key.fromKeyArn(this, 'Key', props.kms);
     }
@@ -85,19 +88,19 @@ export class KitEncryption extends Construct {
   }
 
   /**
-   * A service that writes into the kit's encrypted queues for this account's resources only: SQS
-   * asks KMS for a data key on its behalf. S3 sends object notifications to the work queues
-   * (QueueNotificationDestination; the queue policy names the bucket); EventBridge delivers rule
-   * targets into the leaderboard's queue and the dead-letter queues of rule targets.
+   * A service that writes into the kit's encrypted queues: SQS asks KMS for a data key on its
+   * behalf. S3 sends object notifications to the work queues (QueueNotificationDestination; the
+   * queue policy names the bucket); EventBridge delivers rule targets into the leaderboard's queue
+   * and the dead-letter queues of rule targets (their queue policies name the rule).
    */
-  private allowQueueDeliveries(key: kms.Key, sid: string, service: 's3.amazonaws.com' | 'events.amazonaws.com'): void {
+  private allowQueueDeliveries(key: kms.Key, sid: string, service: 's3.amazonaws.com' | 'events.amazonaws.com', conditions?: Record<string, unknown>): void {
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid,
         principals: [new iam.ServicePrincipal(service)],
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        ...(conditions ? { conditions } : {}),
       }),
     );
   }
