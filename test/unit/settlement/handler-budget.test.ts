@@ -71,23 +71,14 @@ describe('settlement handler: the budget runs out after the grant was sent', () 
     expect(JSON.parse(String(document!.args[0].input.Body)).status).toBe('settled');
   });
 
-  it('fails the battle, granting nothing, when too little budget is left after the replay for its grant', async () => {
-    // The read of the upload leaves less than the grant's reserve (a fifth of the budget) but does not exhaust it.
+  it.each([
+    // The read leaves less than the grant's reserve (a fifth of the budget) but does not exhaust it.
+    ['too little budget is left after the replay for its grant', 0.9],
+    // The read itself outlives the budget.
+    ['the budget ran out before any grant was sent', 2],
+  ])('fails the battle with BATTLE_PROCESSING_TIMEOUT, granting nothing, when %s', async (_case, readFraction) => {
     s3.on(GetObjectCommand, { Bucket: 'ingest-bucket', Key: KEY }).callsFake(async () => {
-      await sleep(BUDGET_MS * 0.9);
-      return { ContentLength: text.length, Body: { transformToByteArray: async () => new Uint8Array(Buffer.from(text)), transformToString: async () => text } as never };
-    });
-    const response = await handler({ Records: [record(1)] }, context);
-    expect(response.batchItemFailures).toEqual([]);
-    expect(ddb.commandCalls(TransactWriteItemsCommand)).toHaveLength(0);
-    const failure = s3.commandCalls(PutObjectCommand).find((c) => String(c.args[0].input.Key).startsWith('failures/'));
-    expect(String(failure!.args[0].input.Body)).toContain('BATTLE_PROCESSING_TIMEOUT');
-  });
-
-  it('still fails the battle with BATTLE_PROCESSING_TIMEOUT when the budget ran out before any grant was sent', async () => {
-    // The balances read is the first DynamoDB call only after a grant; here the read of the upload itself is slow.
-    s3.on(GetObjectCommand, { Bucket: 'ingest-bucket', Key: KEY }).callsFake(async () => {
-      await sleep(BUDGET_MS * 2);
+      await sleep(BUDGET_MS * readFraction);
       return { ContentLength: text.length, Body: { transformToByteArray: async () => new Uint8Array(Buffer.from(text)), transformToString: async () => text } as never };
     });
     const response = await handler({ Records: [record(1)] }, context);
