@@ -1,12 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RECORDER_SETTINGS_ENV, type RecorderSettings } from '../../functions/task-recorder/settings.ts';
-import { KitFunction, type KitArchitecture } from './kit-function.ts';
-import type { KitEncryption } from './kit-encryption.ts';
-import type { KitNetwork } from './kit-network.ts';
+import { functionBaseline, KitFunction, type KitFunctionBaseline } from './kit-function.ts';
 import { acknowledgeQueueTriggered } from './nag.ts';
 import { addQueueEventSource } from './queue-event-source.ts';
 import type { KitTaskTable } from './task-table.ts';
@@ -18,7 +15,7 @@ export interface RecordedPipelineQueue {
   readonly deadLetterQueue: sqs.IQueue;
 }
 
-export interface DeadLetterRecorderProps {
+export interface DeadLetterRecorderProps extends KitFunctionBaseline {
   readonly tasks: KitTaskTable;
   readonly pipelines: readonly RecordedPipelineQueue[];
   readonly projectRoot: string;
@@ -26,14 +23,6 @@ export interface DeadLetterRecorderProps {
   readonly bus?: events.IEventBus;
   /** @default 30 */
   readonly ttlDays?: number;
-  /** @default 'x86_64' */
-  readonly architecture?: KitArchitecture;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** The stack's customer-managed key. @default AWS-managed encryption */
-  readonly encryption?: KitEncryption;
-  /** The stack's VPC. @default outside any VPC */
-  readonly network?: KitNetwork;
 }
 
 /**
@@ -59,10 +48,7 @@ export class DeadLetterRecorder extends Construct {
       serviceName: 'task-recorder',
       memorySize: 256,
       timeout: Duration.seconds(30),
-      architecture: props.architecture,
-      logRetention: props.logRetention,
-      encryption: props.encryption,
-      network: props.network,
+      ...functionBaseline(props),
       environment: { [RECORDER_SETTINGS_ENV]: Stack.of(this).toJsonString(settings) },
     });
     props.tasks.grantRecorder(this.handler.function);

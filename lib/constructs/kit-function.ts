@@ -59,6 +59,15 @@ export interface KitFunctionProps {
   readonly deadLetterQueue?: sqs.IQueue;
 }
 
+/** What every KitFunction of a stack shares, passed down from KitStack: its architecture, log retention, key and VPC. */
+export type KitFunctionBaseline = Pick<KitFunctionProps, 'architecture' | 'logRetention' | 'encryption' | 'network'>;
+
+/** The baseline fields of props that carry them (and nothing else), to spread into KitFunction props. */
+export function functionBaseline(props: KitFunctionBaseline): KitFunctionBaseline {
+  const { architecture, logRetention, encryption, network } = props;
+  return { architecture, logRetention, encryption, network };
+}
+
 /**
  * A NodejsFunction with the house defaults: pinned runtime, explicit architecture, its own log
  * group with retention, a role that may write only to that log group, X-Ray tracing, Powertools

@@ -9,10 +9,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TASK_API_SETTINGS_ENV, type TaskApiSettings } from '../../functions/task-api/settings.ts';
-import { KitFunction, type KitArchitecture } from './kit-function.ts';
+import { functionBaseline, KitFunction, type KitFunctionBaseline } from './kit-function.ts';
 import { acknowledge, acknowledgeInPacks, prefixGrantFinding } from './nag.ts';
-import type { KitEncryption } from './kit-encryption.ts';
-import type { KitNetwork } from './kit-network.ts';
 import type { KitTaskTable } from './task-table.ts';
 
 /** A pipeline as the task API serves it. */
@@ -24,7 +22,7 @@ export interface TaskApiPipeline {
   readonly workQueue: sqs.IQueue;
 }
 
-export interface TaskApiProps {
+export interface TaskApiProps extends KitFunctionBaseline {
   readonly tasks: KitTaskTable;
   readonly pipelines: readonly TaskApiPipeline[];
   readonly projectRoot: string;
@@ -32,14 +30,6 @@ export interface TaskApiProps {
   readonly ttlDays?: number;
   /** @default 900 (15 minutes) */
   readonly presignExpirySeconds?: number;
-  /** @default 'x86_64' */
-  readonly architecture?: KitArchitecture;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** The stack's customer-managed key. @default AWS-managed encryption */
-  readonly encryption?: KitEncryption;
-  /** The stack's VPC. @default outside any VPC */
-  readonly network?: KitNetwork;
 }
 
 const ROUTES: ReadonlyArray<readonly [apigw.HttpMethod, string]> = [
@@ -99,10 +89,7 @@ export class TaskApi extends Construct {
       serviceName: 'task-api',
       memorySize: 512,
       timeout: Duration.seconds(29),
-      architecture: props.architecture,
-      logRetention: props.logRetention,
-      encryption: props.encryption,
-      network: props.network,
+      ...functionBaseline(props),
       environment: { [TASK_API_SETTINGS_ENV]: Stack.of(this).toJsonString(settings) },
     });
     props.tasks.grantApi(this.handler.function);

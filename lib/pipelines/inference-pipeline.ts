@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import { INFERENCE_ERROR_CODES } from '../../functions/inference/errors.ts';
 import { inferenceOptionsSchema } from '../../functions/inference/options.ts';
 import { IndexEnv } from '../../functions/inference-index/settings.ts';
-import { KitFunction } from '../constructs/kit-function.ts';
+import { functionBaseline, KitFunction } from '../constructs/kit-function.ts';
 import { acknowledge, acknowledgeDeadLetterQueue, prefixGrantFinding } from '../constructs/nag.ts';
 import { queueEncryption } from '../constructs/work-queue.ts';
 import type { InferencePipelineConfig } from './inference-pipeline-config.ts';
@@ -98,10 +98,7 @@ export class InferencePipeline extends QueuePipeline<typeof inferenceOptionsSche
       serviceName: `${InferencePipeline.PIPELINE_ID}-index`,
       memorySize: 256,
       timeout: Duration.seconds(60),
-      architecture: props.architecture,
-      logRetention: props.logRetention,
-      encryption: props.encryption,
-      network: props.network,
+      ...functionBaseline(props),
       deadLetterQueue: this.indexDeadLetterQueue,
       environment: {
         [IndexEnv.RESULTS_BUCKET]: props.resultsBucket.bucketName,

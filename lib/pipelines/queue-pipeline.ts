@@ -2,15 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { EnvName } from '../../functions/shared/env-names.ts';
 import { definePipelineContract, failurePrefixOf, type PipelineContract, type PipelineContractInput } from '../../functions/shared/pipeline-contract.ts';
-import type { KitEncryption } from '../constructs/kit-encryption.ts';
-import { KitFunction, type KitArchitecture, type KitFunctionProps } from '../constructs/kit-function.ts';
-import type { KitNetwork } from '../constructs/kit-network.ts';
+import { functionBaseline, KitFunction, type KitFunctionBaseline, type KitFunctionProps } from '../constructs/kit-function.ts';
 import { acknowledge, prefixGrantFinding } from '../constructs/nag.ts';
 import { QueueWorker } from '../constructs/queue-worker.ts';
 import type { KitTaskTable } from '../constructs/task-table.ts';
@@ -25,13 +22,9 @@ export interface PipelineTasks {
 }
 
 /** What every kit pipeline construct takes from its stack, beside its own config. */
-export interface KitPipelineProps {
+export interface KitPipelineProps extends KitFunctionBaseline {
   readonly ingestBucket: s3.IBucket;
   readonly resultsBucket: s3.IBucket;
-  /** @default 'x86_64' */
-  readonly architecture?: KitArchitecture;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
   /** Where the pipeline's alarms notify (KitAlerts.action). @default no action */
   readonly alarmAction?: cloudwatch.IAlarmAction;
   /** The task table. @default no task records */
@@ -41,10 +34,6 @@ export interface KitPipelineProps {
    * through KIT_BUS_NAME). @default no events
    */
   readonly bus?: events.IEventBus;
-  /** The stack's customer-managed key, for the pipeline's queues, tables and log groups. @default AWS-managed encryption */
-  readonly encryption?: KitEncryption;
-  /** The stack's VPC, for the pipeline's functions. @default outside any VPC */
-  readonly network?: KitNetwork;
 }
 
 /** What a pipeline declares about itself; prefixes come from its config. */
@@ -106,10 +95,7 @@ export class QueuePipeline<Settings extends z.ZodObject = z.ZodObject> extends C
       serviceName: this.contract.id,
       memorySize: config.memorySize,
       timeout: Duration.seconds(config.timeoutSeconds),
-      architecture: props.architecture,
-      logRetention: props.logRetention,
-      encryption: props.encryption,
-      network: props.network,
+      ...functionBaseline(props),
       nodeModules: props.nodeModules,
       ...(props.bundling ? { bundling: props.bundling } : {}),
       ...(props.assetFiles ? { assetFiles: props.assetFiles } : {}),

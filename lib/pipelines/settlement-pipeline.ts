@@ -3,7 +3,6 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as events from 'aws-cdk-lib/aws-events';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SETTLEMENT_ERROR_CODES } from '../../functions/battle-settlement/errors.ts';
 import { SettlementEnv, settlementOptionsSchema } from '../../functions/battle-settlement/options.ts';
@@ -11,8 +10,7 @@ import { BATTLE_SETTLED } from '../../functions/battle-settlement/settled-event.
 import { LEADERBOARD_TABLE_ENV } from '../../functions/leaderboard/env.ts';
 import { KitEventSubscription } from '../constructs/kit-event-bus.ts';
 import type { KitEncryption } from '../constructs/kit-encryption.ts';
-import { KitFunction, type KitArchitecture } from '../constructs/kit-function.ts';
-import type { KitNetwork } from '../constructs/kit-network.ts';
+import { functionBaseline, KitFunction, type KitFunctionBaseline } from '../constructs/kit-function.ts';
 import { tableEncryption } from '../constructs/task-table.ts';
 import { acknowledgeQueueTriggered, acknowledgeTableBackups } from '../constructs/nag.ts';
 import { addQueueEventSource } from '../constructs/queue-event-source.ts';
@@ -83,11 +81,8 @@ export class SettlementPipeline extends QueuePipeline<typeof settlementOptionsSc
       this.leaderboard = new Leaderboard(this, 'Leaderboard', {
         bus: props.bus,
         table: leaderboardTable,
-        architecture: props.architecture,
-        logRetention: props.logRetention,
+        ...functionBaseline(props),
         alarmAction: props.alarmAction,
-        encryption: props.encryption,
-        network: props.network,
       });
     }
   }
@@ -120,16 +115,11 @@ function kitTable(
 
 const LEADERBOARD_MAX_CONCURRENCY = 5;
 
-export interface LeaderboardProps {
+export interface LeaderboardProps extends KitFunctionBaseline {
   readonly bus: events.IEventBus;
   readonly table: dynamodb.ITable;
-  readonly architecture?: KitArchitecture;
-  readonly logRetention?: logs.RetentionDays;
+  /** Where the queue's dead-letter alarm notifies. @default no action */
   readonly alarmAction?: cloudwatch.IAlarmAction;
-  /** @default AWS-managed encryption */
-  readonly encryption?: KitEncryption;
-  /** @default outside any VPC */
-  readonly network?: KitNetwork;
 }
 
 /** `Battle Settled` → its own queue (with DLQ) → a small function → per-season counters, once per battle. */
@@ -148,10 +138,7 @@ export class Leaderboard extends Construct {
       serviceName: 'leaderboard',
       memorySize: 256,
       timeout,
-      architecture: props.architecture,
-      logRetention: props.logRetention,
-      encryption: props.encryption,
-      network: props.network,
+      ...functionBaseline(props),
       environment: { [LEADERBOARD_TABLE_ENV]: props.table.tableName },
     });
     this.queue = new WorkQueue(this, 'Queue', { consumerTimeout: timeout, alarmAction: props.alarmAction, encryption: props.encryption });
